@@ -1,0 +1,33 @@
+//! The contract between the time loop and a compute backend (CPU here, GPU in `basintwin-gpu`).
+//!
+//! A backend owns the state for the whole run (on the device, for the GPU), chooses its own time
+//! steps with [`crate::numerics::cfl::next_dt`] so that it lands exactly on the requested time,
+//! tracks maxima and the water budget every step, and hands the state back only when asked.
+
+use crate::error::Result;
+use crate::grid::Grid;
+use crate::ledger::MassLedger;
+use crate::maxima::Maxima;
+use crate::real::Real;
+use crate::state::State;
+
+/// A solver that can advance a model in time.
+pub trait Backend {
+    type Real: Real;
+
+    /// Human-readable description, e.g. `cpu (rayon, 2 threads)`.
+    fn describe(&self) -> String;
+    fn grid(&self) -> &Grid;
+    /// Simulated time, seconds since the start of the run.
+    fn time_s(&self) -> f64;
+    /// Time steps taken so far.
+    fn steps(&self) -> u64;
+    /// Steps until the simulated time equals `t_target_s` exactly.
+    fn advance_to(&mut self, t_target_s: f64) -> Result<()>;
+    /// Copies the current state into `out` (sized to the grid).
+    fn read_state(&mut self, out: &mut State<Self::Real>) -> Result<()>;
+    /// Copies the maxima tracked so far into `out`.
+    fn read_maxima(&mut self, out: &mut Maxima<Self::Real>) -> Result<()>;
+    /// The water budget up to now.
+    fn ledger(&self) -> MassLedger;
+}
