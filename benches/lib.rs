@@ -1,1 +1,1 @@
-
+//! Benchmarks of basintwin's kernels (see `schemes.rs`).

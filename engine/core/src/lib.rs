@@ -14,6 +14,7 @@
 
 pub mod analytic;
 pub mod backend;
+pub mod cases;
 pub mod config;
 pub mod cpu;
 pub mod error;
