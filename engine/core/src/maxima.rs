@@ -27,30 +27,22 @@ impl<R: Real> Maxima<R> {
     }
 }
 
-/// Updates one cell's extremes with its state at time `t_s`. WGSL twin: `maxima.wgsl::track`.
-#[allow(clippy::too_many_arguments)]
+/// Updates one cell's extremes with its depth and speed at time `t_s`. Branch-free.
+/// WGSL twin: `maxima.wgsl::track`.
 #[inline(always)]
 pub fn track<R: Real>(
     h: R,
-    qx: R,
-    qy: R,
+    speed: R,
     t_s: R,
     arrival_depth: R,
-    h_dry: R,
     max: (&mut R, &mut R, &mut R, &mut R),
 ) {
-    let (depth, speed, hazard, arrival) = max;
-    let v = if h > h_dry {
-        (qx * qx + qy * qy).sqrt() / h
-    } else {
-        R::zero()
-    };
+    let (depth, v_max, hazard, arrival) = max;
     *depth = depth.max(h);
-    *speed = speed.max(v);
-    *hazard = hazard.max(h * (v + R::c(0.5)));
-    if arrival.is_nan() && h > arrival_depth {
-        *arrival = t_s;
-    }
+    *v_max = v_max.max(speed);
+    *hazard = hazard.max(h * (speed + R::c(0.5)));
+    let first = arrival.is_nan() && h > arrival_depth;
+    *arrival = if first { t_s } else { *arrival };
 }
 
 #[cfg(test)]
@@ -60,34 +52,10 @@ mod tests {
     #[test]
     fn tracks_extremes_and_first_arrival() {
         let (mut d, mut s, mut z, mut a) = (0.0f64, 0.0, 0.0, f64::NAN);
-        track(
-            0.005,
-            0.0,
-            0.0,
-            1.0,
-            0.01,
-            1e-6,
-            (&mut d, &mut s, &mut z, &mut a),
-        );
+        track(0.005, 0.0, 1.0, 0.01, (&mut d, &mut s, &mut z, &mut a));
         assert!(a.is_nan());
-        track(
-            0.5,
-            0.3,
-            0.4,
-            2.0,
-            0.01,
-            1e-6,
-            (&mut d, &mut s, &mut z, &mut a),
-        );
-        track(
-            0.2,
-            0.0,
-            0.0,
-            3.0,
-            0.01,
-            1e-6,
-            (&mut d, &mut s, &mut z, &mut a),
-        );
+        track(0.5, 1.0, 2.0, 0.01, (&mut d, &mut s, &mut z, &mut a));
+        track(0.2, 0.0, 3.0, 0.01, (&mut d, &mut s, &mut z, &mut a));
         assert_eq!((d, s, a), (0.5, 1.0, 2.0));
         assert!((z - 0.75).abs() < 1e-15);
     }

@@ -2,17 +2,26 @@
 //!
 //! Parallelism is over rows (or rows of faces); every value is computed by one thread from
 //! inputs that do not depend on the thread count, and the reductions (largest wave rate, volume)
-//! are folded per row and then over rows in a fixed order, so results are bitwise identical
-//! whatever the number of threads. All buffers are allocated in [`CpuBackend::new`]; the time loop
-//! allocates nothing.
+//! are folded per row in fixed lanes and then over rows in a fixed order, so results are bitwise
+//! identical whatever the number of threads. All buffers are allocated in [`CpuBackend::new`];
+//! the time loop allocates nothing.
 //!
-//! Each step is a few passes over memory:
+//! Every pass has a fast path and a general path. The fast path treats each row as if all its
+//! cells were active and inside the domain: straight-line, branch-free code over contiguous
+//! slices that the compiler vectorises. The general path ([`view::View`], with ghost cells at the
+//! domain edge and at inactive cells) then recomputes the few faces and cells listed in
+//! [`Fixups`] (built once at start-up): the domain edges and the neighbours of inactive cells.
+//! Both paths call the same pointwise functions on the same numbers, so they agree bitwise.
+//!
+//! A step is a few passes over memory:
 //! - fv1 / fv2: fluxes through every x face, then every y face (each face computed once, so the
 //!   flux leaving one cell is exactly the flux entering its neighbour), then the cell update with
-//!   friction, positivity, the CFL rate and the volume fused in. fv2 does this twice (SSP-RK2).
+//!   friction, positivity, velocities, the CFL rate, maxima and the volume fused in. fv2 first
+//!   computes limited slopes per cell, and does all this twice (SSP-RK2).
 //! - inertial: new face discharges, the outflow-limiting scale of each cell, the scaled faces,
-//!   then the depth update.
+//!   then the fused depth update.
 
+mod rows;
 mod view;
 
 use std::sync::Arc;
@@ -25,11 +34,16 @@ use crate::error::{CoreError, Result};
 use crate::grid::Grid;
 use crate::ledger::MassLedger;
 use crate::maxima::{self, Maxima};
-use crate::numerics::{self, FaceFlux, Params, cfl, friction, fv1, fv2, inertial};
+use crate::numerics::fv2::Slopes;
+use crate::numerics::riemann::select;
+use crate::numerics::{FaceFlux, Params, cfl, fv1, fv2, inertial, velocity};
 use crate::real::Real;
 use crate::state::State;
 use crate::terrain::Terrain;
 use view::View;
+
+/// Lanes of the per-row reductions (fixed, so the summation order never changes).
+const LANES: usize = 8;
 
 /// Per-row partial reductions of a cell pass.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,7 +51,283 @@ struct RowSums {
     max_rate: f64,
     depth_sum: f64,
     correction_depth: f64,
-    bad_cell: Option<usize>,
+    bad: bool,
+}
+
+/// One state buffer and the velocities derived from it (zero in dry and inactive cells).
+#[derive(Debug, Clone, Default)]
+struct Fields<R> {
+    h: Vec<R>,
+    qx: Vec<R>,
+    qy: Vec<R>,
+    u: Vec<R>,
+    v: Vec<R>,
+}
+
+impl<R: Real> Fields<R> {
+    fn from_state(s: State<R>, h_dry: R) -> Self {
+        let u =
+            s.h.iter()
+                .zip(&s.qx)
+                .map(|(&h, &q)| velocity(h, q, h_dry))
+                .collect();
+        let v =
+            s.h.iter()
+                .zip(&s.qy)
+                .map(|(&h, &q)| velocity(h, q, h_dry))
+                .collect();
+        Self {
+            h: s.h,
+            qx: s.qx,
+            qy: s.qy,
+            u,
+            v,
+        }
+    }
+
+    fn zeros(n: usize) -> Self {
+        Self::from_state(State::dry(n), R::one())
+    }
+}
+
+/// Numerical fluxes through one family of faces, structure of arrays.
+#[derive(Debug, Clone, Default)]
+struct FaceArrays<R> {
+    mass: Vec<R>,
+    mom_l: Vec<R>,
+    mom_r: Vec<R>,
+    tan: Vec<R>,
+}
+
+impl<R: Real> FaceArrays<R> {
+    fn zeros(n: usize) -> Self {
+        Self {
+            mass: vec![R::zero(); n],
+            mom_l: vec![R::zero(); n],
+            mom_r: vec![R::zero(); n],
+            tan: vec![R::zero(); n],
+        }
+    }
+
+    fn line(&self, r: std::ops::Range<usize>) -> rows::FaceLine<'_, R> {
+        rows::FaceLine {
+            mass: &self.mass[r.clone()],
+            mom_l: &self.mom_l[r.clone()],
+            mom_r: &self.mom_r[r.clone()],
+            tan: &self.tan[r],
+        }
+    }
+
+    fn par_rows(&mut self, width: usize) -> impl IndexedParallelIterator<Item = FaceRow<'_, R>> {
+        self.mass
+            .par_chunks_mut(width)
+            .zip(self.mom_l.par_chunks_mut(width))
+            .zip(self.mom_r.par_chunks_mut(width))
+            .zip(self.tan.par_chunks_mut(width))
+            .map(|(((mass, mom_l), mom_r), tan)| FaceRow {
+                mass,
+                mom_l,
+                mom_r,
+                tan,
+            })
+    }
+}
+
+struct FaceRow<'a, R> {
+    mass: &'a mut [R],
+    mom_l: &'a mut [R],
+    mom_r: &'a mut [R],
+    tan: &'a mut [R],
+}
+
+impl<R: Copy> FaceRow<'_, R> {
+    #[inline(always)]
+    fn set(&mut self, k: usize, f: FaceFlux<R>) {
+        self.mass[k] = f.mass;
+        self.mom_l[k] = f.mom_l;
+        self.mom_r[k] = f.mom_r;
+        self.tan[k] = f.tan;
+    }
+}
+
+/// fv2: limited slopes of each cell along one direction, structure of arrays. `du` is the slope
+/// of the velocity normal to that direction's faces, `dv` of the tangential one.
+#[derive(Debug, Clone, Default)]
+struct SlopeArrays<R> {
+    dh: Vec<R>,
+    deta: Vec<R>,
+    du: Vec<R>,
+    dv: Vec<R>,
+}
+
+impl<R: Real> SlopeArrays<R> {
+    fn zeros(n: usize) -> Self {
+        Self {
+            dh: vec![R::zero(); n],
+            deta: vec![R::zero(); n],
+            du: vec![R::zero(); n],
+            dv: vec![R::zero(); n],
+        }
+    }
+
+    /// The slopes of cells `r`; empty when `enabled` is false (fv1 has no slopes).
+    fn line(&self, r: std::ops::Range<usize>, enabled: bool) -> rows::SlopeLine<'_, R> {
+        if enabled {
+            rows::SlopeLine {
+                dh: &self.dh[r.clone()],
+                deta: &self.deta[r.clone()],
+                du: &self.du[r.clone()],
+                dv: &self.dv[r],
+            }
+        } else {
+            rows::SlopeLine {
+                dh: &[],
+                deta: &[],
+                du: &[],
+                dv: &[],
+            }
+        }
+    }
+
+    fn par_rows(&mut self, width: usize) -> impl IndexedParallelIterator<Item = SlopeRow<'_, R>> {
+        self.dh
+            .par_chunks_mut(width)
+            .zip(self.deta.par_chunks_mut(width))
+            .zip(self.du.par_chunks_mut(width))
+            .zip(self.dv.par_chunks_mut(width))
+            .map(|(((dh, deta), du), dv)| SlopeRow { dh, deta, du, dv })
+    }
+}
+
+struct SlopeRow<'a, R> {
+    dh: &'a mut [R],
+    deta: &'a mut [R],
+    du: &'a mut [R],
+    dv: &'a mut [R],
+}
+
+impl<R: Copy> SlopeRow<'_, R> {
+    #[inline(always)]
+    fn set(&mut self, k: usize, s: Slopes<R>) {
+        self.dh[k] = s.dh;
+        self.deta[k] = s.deta;
+        self.du[k] = s.du;
+        self.dv[k] = s.dv;
+    }
+}
+
+/// For each row, the positions the general path must recompute (compressed rows).
+#[derive(Debug, Clone, Default)]
+struct Fixups {
+    start: Vec<usize>,
+    pos: Vec<u32>,
+}
+
+impl Fixups {
+    fn build(rows: usize, width: usize, needs: impl Fn(usize, usize) -> bool) -> Self {
+        let mut start = Vec::with_capacity(rows + 1);
+        let mut pos = Vec::new();
+        start.push(0);
+        for r in 0..rows {
+            pos.extend((0..width).filter(|&c| needs(r, c)).map(|c| c as u32));
+            start.push(pos.len());
+        }
+        Self { start, pos }
+    }
+
+    #[inline]
+    fn row(&self, r: usize) -> &[u32] {
+        &self.pos[self.start[r]..self.start[r + 1]]
+    }
+}
+
+/// Mutable row slices of the cell outputs of a pass.
+struct CellRow<'a, R> {
+    h: &'a mut [R],
+    qx: &'a mut [R],
+    qy: &'a mut [R],
+    u: &'a mut [R],
+    v: &'a mut [R],
+    rate: &'a mut [R],
+    max_depth: &'a mut [R],
+    max_speed: &'a mut [R],
+    max_hazard: &'a mut [R],
+    arrival: &'a mut [R],
+}
+
+fn par_cell_rows<'a, R: Real>(
+    out: &'a mut Fields<R>,
+    rate: &'a mut [R],
+    m: &'a mut Maxima<R>,
+    nx: usize,
+) -> impl IndexedParallelIterator<Item = CellRow<'a, R>> {
+    out.h
+        .par_chunks_mut(nx)
+        .zip(out.qx.par_chunks_mut(nx))
+        .zip(out.qy.par_chunks_mut(nx))
+        .zip(out.u.par_chunks_mut(nx))
+        .zip(out.v.par_chunks_mut(nx))
+        .zip(rate.par_chunks_mut(nx))
+        .zip(m.depth_m.par_chunks_mut(nx))
+        .zip(m.speed_m_s.par_chunks_mut(nx))
+        .zip(m.hazard_m2_s.par_chunks_mut(nx))
+        .zip(m.arrival_s.par_chunks_mut(nx))
+        .map(
+            |(((((((((h, qx), qy), u), v), rate), max_depth), max_speed), max_hazard), arrival)| {
+                CellRow {
+                    h,
+                    qx,
+                    qy,
+                    u,
+                    v,
+                    rate,
+                    max_depth,
+                    max_speed,
+                    max_hazard,
+                    arrival,
+                }
+            },
+        )
+}
+
+/// Folds a finished row: clamps round-off negative depths to zero (booking the water added),
+/// sums the volume and takes the largest CFL rate, in `LANES` fixed lanes.
+fn fold_row<R: Real>(h: &mut [R], rate: &[R], with_rate: bool) -> RowSums {
+    let mut sum = [0.0f64; LANES];
+    let mut corr = [0.0f64; LANES];
+    let mut max = [R::zero(); LANES];
+    let mut bad = [false; LANES];
+    let mut hc = h.chunks_exact_mut(LANES);
+    let mut rc = rate.chunks_exact(LANES);
+    for (hs, rs) in (&mut hc).zip(&mut rc) {
+        for l in 0..LANES {
+            let x = hs[l];
+            bad[l] |= !x.is_finite();
+            corr[l] += (-x).max(R::zero()).f64();
+            // NaN stays NaN, so that the caller can point at the cell.
+            let y = select(x.is_nan(), x, x.max(R::zero()));
+            hs[l] = y;
+            sum[l] += y.f64();
+            if with_rate {
+                max[l] = max[l].max(rs[l]);
+            }
+        }
+    }
+    for (x, &r) in hc.into_remainder().iter_mut().zip(rc.remainder()) {
+        bad[0] |= !x.is_finite();
+        corr[0] += (-*x).max(R::zero()).f64();
+        *x = select(x.is_nan(), *x, x.max(R::zero()));
+        sum[0] += x.f64();
+        if with_rate {
+            max[0] = max[0].max(r);
+        }
+    }
+    RowSums {
+        max_rate: max.iter().fold(0.0f64, |m, &r| m.max(r.f64())),
+        depth_sum: sum.iter().sum(),
+        correction_depth: corr.iter().sum(),
+        bad: bad.iter().any(|&b| b),
+    }
 }
 
 /// Shallow-water solver on the CPU, generic over precision.
@@ -51,14 +341,21 @@ pub struct CpuBackend<R: Real> {
     active: Vec<bool>,
     /// `g n^2` per cell.
     g_n2: Vec<R>,
-    any_friction: bool,
-    state: State<R>,
-    next: State<R>,
+    cur: Fields<R>,
+    next: Fields<R>,
     /// fv2: the first Runge–Kutta stage.
-    stage: State<R>,
+    stage: Fields<R>,
     /// fv: fluxes through x faces, `(nx + 1) * ny`, and y faces, `nx * (ny + 1)`.
-    fx: Vec<FaceFlux<R>>,
-    fy: Vec<FaceFlux<R>>,
+    fx: FaceArrays<R>,
+    fy: FaceArrays<R>,
+    /// fv2: slopes along x and y.
+    sx: SlopeArrays<R>,
+    sy: SlopeArrays<R>,
+    /// General-path positions: x faces per cell row, y faces per face row, fv2 slopes per row.
+    fx_fix: Fixups,
+    fy_fix: Fixups,
+    sx_fix: Fixups,
+    sy_fix: Fixups,
     /// inertial: face discharges, old and new.
     qfx: Vec<R>,
     qfy: Vec<R>,
@@ -66,6 +363,8 @@ pub struct CpuBackend<R: Real> {
     qfy_new: Vec<R>,
     /// inertial: outflow-limiting factor per cell.
     scale: Vec<R>,
+    /// CFL rate per cell of the last pass.
+    rate: Vec<R>,
     rows: Vec<RowSums>,
     maxima: Maxima<R>,
     ledger: MassLedger,
@@ -116,6 +415,10 @@ impl<R: Real> CpuBackend<R> {
             )),
         };
         let g = cfg.gravity_m_s2;
+        let p = Params {
+            g: R::c(g),
+            h_dry: R::c(cfg.dry_depth_m),
+        };
         let active = terrain.active.clone();
         let z: Vec<R> = (0..cells)
             .map(|k| {
@@ -136,7 +439,6 @@ impl<R: Real> CpuBackend<R> {
                 R::c(g * n * n)
             })
             .collect();
-        let any_friction = g_n2.iter().any(|&v| v > R::zero());
         let mut state = initial;
         for (k, _) in active.iter().enumerate().filter(|(_, a)| !**a) {
             state.h[k] = R::zero();
@@ -145,42 +447,70 @@ impl<R: Real> CpuBackend<R> {
         }
         let (nx, ny) = (grid.nx, grid.ny);
         let fv = matches!(cfg.scheme, Scheme::Fv1 | Scheme::Fv2);
+        let second = cfg.scheme == Scheme::Fv2;
         let inertial = cfg.scheme == Scheme::Inertial;
-        let sized = |cond: bool, n: usize| if cond { vec![R::zero(); n] } else { Vec::new() };
-        let faces = |cond: bool, n: usize| {
+        let sized = |cond: bool, n: usize| {
+            if cond { vec![R::zero(); n] } else { Vec::new() }
+        };
+        let act = |i: usize, j: usize| active[j * nx + i];
+        // x face `a` of row `j` lies between cells a-1 and a.
+        let fx_fix = Fixups::build(ny, nx + 1, |j, a| {
+            a == 0 || a == nx || !(act(a - 1, j) && act(a, j))
+        });
+        // y face row `a` lies between cell rows a-1 and a.
+        let fy_fix = Fixups::build(ny + 1, nx, |a, i| {
+            a == 0 || a == ny || !(act(i, a - 1) && act(i, a))
+        });
+        let sx_fix = Fixups::build(if second { ny } else { 0 }, nx, |j, i| {
+            act(i, j) && (i == 0 || i == nx - 1 || !act(i - 1, j) || !act(i + 1, j))
+        });
+        let sy_fix = Fixups::build(if second { ny } else { 0 }, nx, |j, i| {
+            act(i, j) && (j == 0 || j == ny - 1 || !act(i, j - 1) || !act(i, j + 1))
+        });
+        let face_arrays = |cond: bool, n: usize| {
             if cond {
-                vec![FaceFlux::default(); n]
+                FaceArrays::zeros(n)
             } else {
-                Vec::new()
+                FaceArrays::default()
+            }
+        };
+        let slope_arrays = |cond: bool| {
+            if cond {
+                SlopeArrays::zeros(cells)
+            } else {
+                SlopeArrays::default()
             }
         };
         let mut backend = Self {
-            p: Params {
-                g: R::c(g),
-                h_dry: R::c(cfg.dry_depth_m),
-            },
             courant: cfg.courant(),
             z,
             active,
             g_n2,
-            any_friction,
-            next: State::dry(cells),
-            stage: if cfg.scheme == Scheme::Fv2 {
-                State::dry(cells)
+            next: Fields::zeros(cells),
+            stage: if second {
+                Fields::zeros(cells)
             } else {
-                State::default()
+                Fields::default()
             },
-            fx: faces(fv, (nx + 1) * ny),
-            fy: faces(fv, nx * (ny + 1)),
+            fx: face_arrays(fv, (nx + 1) * ny),
+            fy: face_arrays(fv, nx * (ny + 1)),
+            sx: slope_arrays(second),
+            sy: slope_arrays(second),
+            fx_fix,
+            fy_fix,
+            sx_fix,
+            sy_fix,
             qfx: sized(inertial, (nx + 1) * ny),
             qfy: sized(inertial, nx * (ny + 1)),
             qfx_new: sized(inertial, (nx + 1) * ny),
             qfy_new: sized(inertial, nx * (ny + 1)),
             scale: sized(inertial, cells),
+            rate: vec![R::zero(); cells],
             rows: vec![RowSums::default(); ny],
             maxima: Maxima::new(cells),
             ledger: MassLedger::new(state.volume_m3(&grid)),
-            state,
+            cur: Fields::from_state(state, p.h_dry),
+            p,
             t_s: 0.0,
             max_rate: 0.0,
             steps: 0,
@@ -193,7 +523,7 @@ impl<R: Real> CpuBackend<R> {
         }
         backend.install(|b| {
             b.max_rate = b.initial_rate();
-            b.track(0.0);
+            b.initial_track();
         });
         Ok(backend)
     }
@@ -211,8 +541,17 @@ impl<R: Real> CpuBackend<R> {
     }
 
     /// The state now, without copying.
-    pub fn state(&self) -> &State<R> {
-        &self.state
+    pub fn state(&self) -> State<R> {
+        State {
+            h: self.cur.h.clone(),
+            qx: self.cur.qx.clone(),
+            qy: self.cur.qy.clone(),
+        }
+    }
+
+    /// Depths now, without copying.
+    pub fn depth(&self) -> &[R] {
+        &self.cur.h
     }
 
     /// Takes one time step of exactly `dt_s` seconds (no CFL check: for benchmarks and tests;
@@ -251,7 +590,7 @@ impl<R: Real> CpuBackend<R> {
         let inv_dy = R::c(1.0 / self.grid.dy_m);
         let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
         let (g, h_dry) = (self.p.g, self.p.h_dry);
-        let s = &self.state;
+        let s = &self.cur;
         let scheme = self.cfg.scheme;
         (0..self.grid.cells())
             .into_par_iter()
@@ -265,9 +604,30 @@ impl<R: Real> CpuBackend<R> {
             .reduce(|| 0.0, f64::max)
     }
 
+    fn initial_track(&mut self) {
+        let thr = R::c(self.cfg.arrival_depth_m);
+        let s = &self.cur;
+        let m = &mut self.maxima;
+        for k in 0..s.h.len() {
+            let speed = (s.u[k] * s.u[k] + s.v[k] * s.v[k]).sqrt();
+            maxima::track(
+                s.h[k],
+                speed,
+                R::zero(),
+                thr,
+                (
+                    &mut m.depth_m[k],
+                    &mut m.speed_m_s[k],
+                    &mut m.hazard_m2_s[k],
+                    &mut m.arrival_s[k],
+                ),
+            );
+        }
+    }
+
     fn init_inertial_faces(&mut self) {
         let (nx, ny) = (self.grid.nx, self.grid.ny);
-        let s = &self.state;
+        let s = &self.cur;
         for j in 0..ny {
             for a in 1..nx {
                 let (kl, kr) = (j * nx + a - 1, j * nx + a);
@@ -289,29 +649,32 @@ impl<R: Real> CpuBackend<R> {
     /// One step of `dt_s` ending at `t_new_s`: scheme, ledger, maxima, next CFL rate.
     fn step(&mut self, dt_s: f64, t_new_s: f64) -> Result<()> {
         match self.cfg.scheme {
-            Scheme::Fv1 => self.step_fv1(dt_s),
-            Scheme::Fv2 => self.step_fv2(dt_s),
-            Scheme::Inertial => self.step_inertial(dt_s),
+            Scheme::Fv1 => self.step_fv1(dt_s, t_new_s),
+            Scheme::Fv2 => self.step_fv2(dt_s, t_new_s),
+            Scheme::Inertial => self.step_inertial(dt_s, t_new_s),
         }
-        std::mem::swap(&mut self.state, &mut self.next);
+        std::mem::swap(&mut self.cur, &mut self.next);
         // Fold the per-row reductions in a fixed order.
         let mut rate = 0.0f64;
         let mut depth_sum = 0.0;
         let mut correction = 0.0;
-        let mut bad = None;
+        let mut bad = false;
         for r in &self.rows {
             rate = rate.max(r.max_rate);
             depth_sum += r.depth_sum;
             correction += r.correction_depth;
-            bad = bad.or(r.bad_cell);
+            bad |= r.bad;
         }
-        if let Some(k) = bad {
+        if bad {
+            let k = self.cur.h.iter().position(|h| !h.is_finite());
+            let at = match k {
+                Some(k) => format!("at cell ({}, {})", k % self.grid.nx, k / self.grid.nx),
+                None => "in the domain".to_string(),
+            };
             return Err(CoreError::Unstable {
                 time_s: t_new_s,
                 detail: format!(
-                    "non-finite depth at cell ({}, {}) after step {} (dt = {dt_s:.3e} s)",
-                    k % self.grid.nx,
-                    k / self.grid.nx,
+                    "non-finite depth {at} after step {} (dt = {dt_s:.3e} s)",
                     self.steps + 1
                 ),
             });
@@ -320,56 +683,39 @@ impl<R: Real> CpuBackend<R> {
         self.max_rate = rate;
         self.ledger.volume_m3 = depth_sum * area;
         self.ledger.positivity_correction_m3 += correction * area;
-        self.track(t_new_s);
         Ok(())
-    }
-
-    fn track(&mut self, t_s: f64) {
-        let (h_dry, thr, t) = (self.p.h_dry, R::c(self.cfg.arrival_depth_m), R::c(t_s));
-        let s = &self.state;
-        let m = &mut self.maxima;
-        m.depth_m
-            .par_iter_mut()
-            .zip(m.speed_m_s.par_iter_mut())
-            .zip(m.hazard_m2_s.par_iter_mut())
-            .zip(m.arrival_s.par_iter_mut())
-            .enumerate()
-            .with_min_len(4096)
-            .for_each(|(k, (((d, v), z), a))| {
-                maxima::track(s.h[k], s.qx[k], s.qy[k], t, thr, h_dry, (d, v, z, a));
-            });
     }
 
     /// Adds the flow through the domain edges over `dt_s` (weighted, for Runge–Kutta stages).
     fn book_boundary_fv(&mut self, dt_s: f64, weight: f64) {
         let (nx, ny) = (self.grid.nx, self.grid.ny);
-        let mut into = 0.0f64; // m^2/s * length: positive = into the domain
-        let mut book = |q_in_per_m: f64, len: f64| {
-            if q_in_per_m >= 0.0 {
-                into += q_in_per_m * len;
-            } else {
-                self.ledger.boundary_outflow_m3 += -q_in_per_m * len * dt_s * weight;
-            }
-        };
         let (dx, dy) = (self.grid.dx_m, self.grid.dy_m);
-        for j in 0..ny {
-            book(self.fx[j * (nx + 1)].mass.f64(), dy);
-            book(-self.fx[j * (nx + 1) + nx].mass.f64(), dy);
-        }
-        for i in 0..nx {
-            book(self.fy[i].mass.f64(), dx);
-            book(-self.fy[ny * nx + i].mass.f64(), dx);
-        }
-        self.ledger.boundary_inflow_m3 += into * dt_s * weight;
+        let edges = (0..ny)
+            .flat_map(|j| {
+                [
+                    (self.fx.mass[j * (nx + 1)].f64(), dy),
+                    (-self.fx.mass[j * (nx + 1) + nx].f64(), dy),
+                ]
+            })
+            .chain((0..nx).flat_map(|i| {
+                [
+                    (self.fy.mass[i].f64(), dx),
+                    (-self.fy.mass[ny * nx + i].f64(), dx),
+                ]
+            }));
+        let (inflow, outflow) = book_edges(edges);
+        self.ledger.boundary_inflow_m3 += inflow * dt_s * weight;
+        self.ledger.boundary_outflow_m3 += outflow * dt_s * weight;
     }
 
-    fn fv_faces<const SECOND: bool>(&mut self, from_stage: bool) {
+    /// fv2: limited slopes of every cell of the state (`from_stage = false`) or of the stage.
+    fn fv2_slopes(&mut self, from_stage: bool) {
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
         let p = self.p;
-        let nx = self.grid.nx;
-        let src = if from_stage { &self.stage } else { &self.state };
+        let src = if from_stage { &self.stage } else { &self.cur };
         let view = View {
             nx,
-            ny: self.grid.ny,
+            ny,
             h: &src.h,
             qx: &src.qx,
             qy: &src.qy,
@@ -377,46 +723,177 @@ impl<R: Real> CpuBackend<R> {
             active: &self.active,
             bc: self.cfg.boundaries,
         };
-        let view = &view;
-        self.fx
-            .par_chunks_mut(nx + 1)
+        let (view, z, sx_fix, sy_fix) = (&view, &self.z, &self.sx_fix, &self.sy_fix);
+        let line_x = |r: std::ops::Range<usize>| rows::Line {
+            h: &src.h[r.clone()],
+            un: &src.u[r.clone()],
+            ut: &src.v[r.clone()],
+            z: &z[r],
+        };
+        let line_y = |r: std::ops::Range<usize>| rows::Line {
+            h: &src.h[r.clone()],
+            un: &src.v[r.clone()],
+            ut: &src.u[r.clone()],
+            z: &z[r],
+        };
+        self.sx
+            .par_rows(nx)
+            .zip(self.sy.par_rows(nx))
             .enumerate()
-            .for_each(|(j, row)| {
-                for (a, f) in row.iter_mut().enumerate() {
-                    *f = if SECOND {
+            .for_each(|(j, (mut sx, mut sy))| {
+                let row = j * nx;
+                if nx > 2 {
+                    rows::fv2_slopes(
+                        line_x(row..row + nx - 2),
+                        line_x(row + 1..row + nx - 1),
+                        line_x(row + 2..row + nx),
+                        SlopeRow {
+                            dh: &mut sx.dh[1..nx - 1],
+                            deta: &mut sx.deta[1..nx - 1],
+                            du: &mut sx.du[1..nx - 1],
+                            dv: &mut sx.dv[1..nx - 1],
+                        },
+                        p.h_dry,
+                    );
+                }
+                for &i in sx_fix.row(j) {
+                    let i = i as usize;
+                    if let Some([a, c, b]) = view.triple::<false>(i, j) {
+                        sx.set(i, fv2::slopes(a, c, b, p));
+                    }
+                }
+                if j >= 1 && j + 1 < ny {
+                    rows::fv2_slopes(
+                        line_y(row - nx..row),
+                        line_y(row..row + nx),
+                        line_y(row + nx..row + 2 * nx),
+                        SlopeRow {
+                            dh: &mut sy.dh[..],
+                            deta: &mut sy.deta[..],
+                            du: &mut sy.du[..],
+                            dv: &mut sy.dv[..],
+                        },
+                        p.h_dry,
+                    );
+                }
+                for &i in sy_fix.row(j) {
+                    let i = i as usize;
+                    if let Some([a, c, b]) = view.triple::<true>(j, i) {
+                        sy.set(i, fv2::slopes(a, c, b, p));
+                    }
+                }
+            });
+    }
+
+    /// Fluxes through every face, from the state or (fv2 second stage) the stage.
+    fn fv_faces<const SECOND: bool>(&mut self, from_stage: bool) {
+        let p = self.p;
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        let src = if from_stage { &self.stage } else { &self.cur };
+        let view = View {
+            nx,
+            ny,
+            h: &src.h,
+            qx: &src.qx,
+            qy: &src.qy,
+            z: &self.z,
+            active: &self.active,
+            bc: self.cfg.boundaries,
+        };
+        let (view, z, sx, sy) = (&view, &self.z, &self.sx, &self.sy);
+        let (fx_fix, fy_fix) = (&self.fx_fix, &self.fy_fix);
+        let line_x = |r: std::ops::Range<usize>| rows::Line {
+            h: &src.h[r.clone()],
+            un: &src.u[r.clone()],
+            ut: &src.v[r.clone()],
+            z: &z[r],
+        };
+        let line_y = |r: std::ops::Range<usize>| rows::Line {
+            h: &src.h[r.clone()],
+            un: &src.v[r.clone()],
+            ut: &src.u[r.clone()],
+            z: &z[r],
+        };
+        let slope_line = |s, r| SlopeArrays::line(s, r, SECOND);
+        self.fx
+            .par_rows(nx + 1)
+            .enumerate()
+            .for_each(|(j, mut out)| {
+                let row = j * nx;
+                if nx > 1 {
+                    let (l, r) = (row..row + nx - 1, row + 1..row + nx);
+                    let interior = FaceRow {
+                        mass: &mut out.mass[1..nx],
+                        mom_l: &mut out.mom_l[1..nx],
+                        mom_r: &mut out.mom_r[1..nx],
+                        tan: &mut out.tan[1..nx],
+                    };
+                    if SECOND {
+                        rows::fv2_faces(
+                            line_x(l.clone()),
+                            slope_line(sx, l),
+                            line_x(r.clone()),
+                            slope_line(sx, r),
+                            interior,
+                            p,
+                        );
+                    } else {
+                        rows::fv1_faces(line_x(l), line_x(r), interior, p);
+                    }
+                }
+                for &a in fx_fix.row(j) {
+                    let a = a as usize;
+                    let f = if SECOND {
                         view.quad::<false>(a, j)
                             .map(|[ll, l, r, rr]| fv2::face_flux(ll, l, r, rr, p))
                     } else {
                         view.pair::<false>(a, j)
                             .map(|(l, r)| fv1::face_flux(l, r, p))
-                    }
-                    .unwrap_or_default();
+                    };
+                    out.set(a, f.unwrap_or_default());
                 }
             });
-        self.fy.par_chunks_mut(nx).enumerate().for_each(|(a, row)| {
-            for (i, f) in row.iter_mut().enumerate() {
-                *f = if SECOND {
+        self.fy.par_rows(nx).enumerate().for_each(|(a, mut out)| {
+            if a >= 1 && a < ny {
+                let (lo, up) = ((a - 1) * nx..a * nx, a * nx..(a + 1) * nx);
+                let all = FaceRow {
+                    mass: &mut out.mass[..],
+                    mom_l: &mut out.mom_l[..],
+                    mom_r: &mut out.mom_r[..],
+                    tan: &mut out.tan[..],
+                };
+                if SECOND {
+                    rows::fv2_faces(
+                        line_y(lo.clone()),
+                        slope_line(sy, lo),
+                        line_y(up.clone()),
+                        slope_line(sy, up),
+                        all,
+                        p,
+                    );
+                } else {
+                    rows::fv1_faces(line_y(lo), line_y(up), all, p);
+                }
+            }
+            for &i in fy_fix.row(a) {
+                let i = i as usize;
+                let f = if SECOND {
                     view.quad::<true>(a, i)
                         .map(|[ll, l, r, rr]| fv2::face_flux(ll, l, r, rr, p))
                 } else {
                     view.pair::<true>(a, i)
                         .map(|(l, r)| fv1::face_flux(l, r, p))
-                }
-                .unwrap_or_default();
+                };
+                out.set(i, f.unwrap_or_default());
             }
         });
     }
 
-    /// The finite-volume cell update from the face fluxes of `src` (the state, or the fv2 stage).
-    /// `combine` = fv2's final stage (average with the state at the start of the step);
-    /// `finish` = last stage of the step (friction, CFL rate).
-    fn fv_cells<const SECOND: bool>(
-        &mut self,
-        dt_s: f64,
-        src_is_stage: bool,
-        combine: bool,
-        finish: bool,
-    ) {
+    /// The finite-volume cell update from the face fluxes of the state (or the fv2 stage).
+    /// `SECOND`: add the fv2 bed sources. `FINISH`: last stage of the step (fv1, or fv2's second
+    /// stage, which also averages with the state at the start of the step): friction, CFL rate
+    /// and maxima.
+    fn fv_cells<const SECOND: bool, const FINISH: bool>(&mut self, dt_s: f64, t_new_s: f64) {
         let nx = self.grid.nx;
         let p = self.p;
         let rx = R::c(dt_s / self.grid.dx_m);
@@ -424,113 +901,82 @@ impl<R: Real> CpuBackend<R> {
         let inv_dx = R::c(1.0 / self.grid.dx_m);
         let inv_dy = R::c(1.0 / self.grid.dy_m);
         let dt = R::c(dt_s);
-        let half = R::c(0.5);
-        let friction_on = finish && self.any_friction;
-        let (src, base, out) = if src_is_stage {
-            (&self.stage, &self.state, &mut self.next)
+        let t_new = R::c(t_new_s);
+        let thr = R::c(self.cfg.arrival_depth_m);
+        // fv1: cur -> next. fv2 stage 1: cur -> stage. fv2 stage 2: stage (+ cur) -> next.
+        let (src, base, out) = if SECOND && !FINISH {
+            (&self.cur, &self.cur, &mut self.stage)
         } else if SECOND {
-            // fv2 first stage writes the stage buffer
-            (&self.state, &self.state, &mut self.stage)
+            (&self.stage, &self.cur, &mut self.next)
         } else {
-            (&self.state, &self.state, &mut self.next)
+            (&self.cur, &self.cur, &mut self.next)
         };
-        let view = View {
-            nx,
-            ny: self.grid.ny,
-            h: &src.h,
-            qx: &src.qx,
-            qy: &src.qy,
-            z: &self.z,
-            active: &self.active,
-            bc: self.cfg.boundaries,
+        let (fx, fy, sx, sy) = (&self.fx, &self.fy, &self.sx, &self.sy);
+        let (active, g_n2) = (&self.active, &self.g_n2);
+        let consts = rows::CellConsts {
+            p,
+            rx,
+            ry,
+            inv_dx,
+            inv_dy,
+            dt,
+            t_new,
+            arrival_depth: thr,
         };
-        let (view, fx, fy, active, g_n2) = (&view, &self.fx, &self.fy, &self.active, &self.g_n2);
-        out.h
-            .par_chunks_mut(nx)
-            .zip(out.qx.par_chunks_mut(nx))
-            .zip(out.qy.par_chunks_mut(nx))
+        let face_line = FaceArrays::line;
+        let slope_line = |s, r| SlopeArrays::line(s, r, SECOND);
+        par_cell_rows(out, &mut self.rate, &mut self.maxima, nx)
             .zip(self.rows.par_iter_mut())
             .enumerate()
-            .for_each(|(j, (((oh, oqx), oqy), sums))| {
-                let mut rs = RowSums::default();
-                for i in 0..nx {
-                    let k = j * nx + i;
-                    if !active[k] {
-                        oh[i] = R::zero();
-                        oqx[i] = R::zero();
-                        oqy[i] = R::zero();
-                        continue;
-                    }
-                    let w = fx[j * (nx + 1) + i];
-                    let e = fx[j * (nx + 1) + i + 1];
-                    let s = fy[j * nx + i];
-                    let n = fy[(j + 1) * nx + i];
-                    let (sx, sy) = if SECOND {
-                        match (view.triple::<false>(i, j), view.triple::<true>(j, i)) {
-                            (Some([a, c, b]), Some([a2, c2, b2])) => (
-                                fv2::bed_source(c.h, fv2::slopes(a, c, b, p), p.g),
-                                fv2::bed_source(c2.h, fv2::slopes(a2, c2, b2, p), p.g),
-                            ),
-                            _ => (R::zero(), R::zero()),
-                        }
-                    } else {
-                        (R::zero(), R::zero())
-                    };
-                    let (mut h, mut qx, mut qy) = numerics::update_cell(
-                        src.h[k], src.qx[k], src.qy[k], w, e, s, n, rx, ry, sx, sy,
-                    );
-                    if combine {
-                        h = half * (base.h[k] + h);
-                        qx = half * (base.qx[k] + qx);
-                        qy = half * (base.qy[k] + qy);
-                    }
-                    if !h.is_finite() {
-                        rs.bad_cell = rs.bad_cell.or(Some(k));
-                    }
-                    if h < R::zero() {
-                        rs.correction_depth -= h.f64();
-                        h = R::zero();
-                    }
-                    if friction_on {
-                        (qx, qy) = friction::apply_manning(h, qx, qy, g_n2[k], dt, p.h_dry);
-                    } else if h <= p.h_dry {
-                        qx = R::zero();
-                        qy = R::zero();
-                    }
-                    if finish {
-                        let rate = cfl::fv_rate(h, qx, qy, inv_dx, inv_dy, p.g, p.h_dry);
-                        rs.max_rate = rs.max_rate.max(rate.f64());
-                    }
-                    rs.depth_sum += h.f64();
-                    oh[i] = h;
-                    oqx[i] = qx;
-                    oqy[i] = qy;
-                }
-                *sums = rs;
+            .for_each(|(j, (mut o, sums))| {
+                let c = j * nx..(j + 1) * nx;
+                let xf = j * (nx + 1);
+                let inp = rows::FvRowIn {
+                    h: &src.h[c.clone()],
+                    qx: &src.qx[c.clone()],
+                    qy: &src.qy[c.clone()],
+                    base_h: &base.h[c.clone()],
+                    base_qx: &base.qx[c.clone()],
+                    base_qy: &base.qy[c.clone()],
+                    faces: rows::Around {
+                        west: face_line(fx, xf..xf + nx),
+                        east: face_line(fx, xf + 1..xf + nx + 1),
+                        south: face_line(fy, c.clone()),
+                        north: face_line(fy, c.start + nx..c.end + nx),
+                    },
+                    sx: slope_line(sx, c.clone()),
+                    sy: slope_line(sy, c.clone()),
+                    active: &active[c.clone()],
+                    g_n2: &g_n2[c],
+                };
+                rows::fv_cells::<R, SECOND, FINISH>(inp, &mut o, consts);
+                *sums = fold_row(o.h, o.rate, FINISH);
             });
     }
 
-    fn step_fv1(&mut self, dt_s: f64) {
+    fn step_fv1(&mut self, dt_s: f64, t_new_s: f64) {
         self.fv_faces::<false>(false);
         self.book_boundary_fv(dt_s, 1.0);
-        self.fv_cells::<false>(dt_s, false, false, true);
+        self.fv_cells::<false, true>(dt_s, t_new_s);
     }
 
-    fn step_fv2(&mut self, dt_s: f64) {
+    fn step_fv2(&mut self, dt_s: f64, t_new_s: f64) {
         // Stage 1: U1 = U + dt L(U)
+        self.fv2_slopes(false);
         self.fv_faces::<true>(false);
         self.book_boundary_fv(dt_s, 0.5);
-        self.fv_cells::<true>(dt_s, false, false, false);
+        self.fv_cells::<true, false>(dt_s, t_new_s);
         // Positivity fixes of the first stage enter the result with weight 1/2.
         let c1: f64 = self.rows.iter().map(|r| r.correction_depth).sum();
         self.ledger.positivity_correction_m3 += 0.5 * c1 * self.grid.cell_area_m2();
         // Stage 2: U' = (U + U1 + dt L(U1)) / 2
+        self.fv2_slopes(true);
         self.fv_faces::<true>(true);
         self.book_boundary_fv(dt_s, 0.5);
-        self.fv_cells::<true>(dt_s, true, true, true);
+        self.fv_cells::<true, true>(dt_s, t_new_s);
     }
 
-    fn step_inertial(&mut self, dt_s: f64) {
+    fn step_inertial(&mut self, dt_s: f64, t_new_s: f64) {
         let (nx, ny) = (self.grid.nx, self.grid.ny);
         let p = self.p;
         let dt = R::c(dt_s);
@@ -538,73 +984,59 @@ impl<R: Real> CpuBackend<R> {
         let inv_dy = R::c(1.0 / self.grid.dy_m);
         let theta = R::c(self.cfg.theta);
         let bc = self.cfg.boundaries;
-        let (h, z, active, g_n2) = (&self.state.h, &self.z, &self.active, &self.g_n2);
+        let (h, z, active, g_n2) = (&self.cur.h, &self.z, &self.active, &self.g_n2);
         let half = R::c(0.5);
-        // 1. New face discharges.
+        let (fx_fix, fy_fix) = (&self.fx_fix, &self.fy_fix);
+        let face = |q: R, q_behind: R, q_ahead: R, kl: usize, kr: usize, inv_d: R| {
+            let f = inertial::FaceInput {
+                q,
+                q_behind,
+                q_ahead,
+                eta_l: h[kl] + z[kl],
+                eta_r: h[kr] + z[kr],
+                z_l: z[kl],
+                z_r: z[kr],
+                g_n2: half * (g_n2[kl] + g_n2[kr]),
+            };
+            inertial::face_discharge(f, dt, inv_d, theta, p.g, p.h_dry)
+        };
+        // 1. New face discharges: every interior face, then the faces at walls and edges.
         let qfx = &self.qfx;
         self.qfx_new
             .par_chunks_mut(nx + 1)
             .enumerate()
-            .for_each(|(j, row)| {
+            .for_each(|(j, out)| {
                 let old = &qfx[j * (nx + 1)..(j + 1) * (nx + 1)];
+                let row = j * nx;
                 for a in 1..nx {
-                    let (kl, kr) = (j * nx + a - 1, j * nx + a);
-                    row[a] = if active[kl] && active[kr] {
-                        let f = inertial::FaceInput {
-                            q: old[a],
-                            q_behind: old[a - 1],
-                            q_ahead: old[a + 1],
-                            eta_l: h[kl] + z[kl],
-                            eta_r: h[kr] + z[kr],
-                            z_l: z[kl],
-                            z_r: z[kr],
-                            g_n2: half * (g_n2[kl] + g_n2[kr]),
-                        };
-                        inertial::face_discharge(f, dt, inv_dx, theta, p.g, p.h_dry)
-                    } else {
-                        R::zero()
-                    };
+                    out[a] = face(old[a], old[a - 1], old[a + 1], row + a - 1, row + a, inv_dx);
                 }
-                // Edges: walls carry nothing; free outflow copies the neighbouring face,
-                // outward only.
-                let (k0, k1) = (j * nx, j * nx + nx - 1);
-                row[0] = if bc.west == BoundaryKind::Free && active[k0] && nx > 1 {
-                    row[1].min(R::zero())
-                } else {
-                    R::zero()
-                };
-                row[nx] = if bc.east == BoundaryKind::Free && active[k1] && nx > 1 {
-                    row[nx - 1].max(R::zero())
-                } else {
-                    R::zero()
-                };
+                for &a in fx_fix.row(j) {
+                    out[a as usize] = R::zero();
+                }
+                // Free outflow copies the neighbouring face, outward only.
+                if nx > 1 {
+                    if bc.west == BoundaryKind::Free && active[row] {
+                        out[0] = out[1].min(R::zero());
+                    }
+                    if bc.east == BoundaryKind::Free && active[row + nx - 1] {
+                        out[nx] = out[nx - 1].max(R::zero());
+                    }
+                }
             });
         let qfy = &self.qfy;
         self.qfy_new
             .par_chunks_mut(nx)
             .enumerate()
-            .for_each(|(a, row)| {
-                if a == 0 || a == ny {
-                    row.iter_mut().for_each(|q| *q = R::zero());
-                    return;
+            .for_each(|(a, out)| {
+                if a >= 1 && a < ny {
+                    for (i, q) in out.iter_mut().enumerate() {
+                        let k = a * nx + i;
+                        *q = face(qfy[k], qfy[k - nx], qfy[k + nx], k - nx, k, inv_dy);
+                    }
                 }
-                for (i, q) in row.iter_mut().enumerate() {
-                    let (kl, kr) = ((a - 1) * nx + i, a * nx + i);
-                    *q = if active[kl] && active[kr] {
-                        let f = inertial::FaceInput {
-                            q: qfy[a * nx + i],
-                            q_behind: qfy[(a - 1) * nx + i],
-                            q_ahead: qfy[(a + 1) * nx + i],
-                            eta_l: h[kl] + z[kl],
-                            eta_r: h[kr] + z[kr],
-                            z_l: z[kl],
-                            z_r: z[kr],
-                            g_n2: half * (g_n2[kl] + g_n2[kr]),
-                        };
-                        inertial::face_discharge(f, dt, inv_dy, theta, p.g, p.h_dry)
-                    } else {
-                        R::zero()
-                    };
+                for &i in fy_fix.row(a) {
+                    out[i as usize] = R::zero();
                 }
             });
         if ny > 1 {
@@ -626,7 +1058,7 @@ impl<R: Real> CpuBackend<R> {
                 for (i, s) in row.iter_mut().enumerate() {
                     let k = j * nx + i;
                     let (w, e) = (qfx_new[j * (nx + 1) + i], qfx_new[j * (nx + 1) + i + 1]);
-                    let (so, no) = (qfy_new[j * nx + i], qfy_new[(j + 1) * nx + i]);
+                    let (so, no) = (qfy_new[k], qfy_new[k + nx]);
                     let zero = R::zero();
                     let out = dt
                         * ((e.max(zero) - w.min(zero)) * inv_dx
@@ -640,94 +1072,121 @@ impl<R: Real> CpuBackend<R> {
             .par_chunks_mut(nx + 1)
             .enumerate()
             .for_each(|(j, row)| {
-                for (a, q) in row.iter_mut().enumerate() {
-                    if *q > R::zero() && a >= 1 {
-                        *q = *q * scale[j * nx + a - 1];
-                    } else if *q < R::zero() && a < nx {
-                        *q = *q * scale[j * nx + a];
-                    }
+                let sc = &scale[j * nx..(j + 1) * nx];
+                for a in 1..nx {
+                    let q = row[a];
+                    row[a] = q * select(q > R::zero(), sc[a - 1], sc[a]);
                 }
+                // Edges carry outflow only, whose upwind cell is inside.
+                row[0] = row[0] * sc[0];
+                row[nx] = row[nx] * sc[nx - 1];
             });
         self.qfy_new
             .par_chunks_mut(nx)
             .enumerate()
             .for_each(|(a, row)| {
-                for (i, q) in row.iter_mut().enumerate() {
-                    if *q > R::zero() && a >= 1 {
-                        *q = *q * scale[(a - 1) * nx + i];
-                    } else if *q < R::zero() && a < ny {
-                        *q = *q * scale[a * nx + i];
+                if a >= 1 && a < ny {
+                    let (lo, up) = (&scale[(a - 1) * nx..a * nx], &scale[a * nx..(a + 1) * nx]);
+                    for i in 0..nx {
+                        let q = row[i];
+                        row[i] = q * select(q > R::zero(), lo[i], up[i]);
+                    }
+                } else {
+                    let sc = if a == 0 {
+                        &scale[..nx]
+                    } else {
+                        &scale[(ny - 1) * nx..]
+                    };
+                    for (q, s) in row.iter_mut().zip(sc) {
+                        *q = *q * *s;
                     }
                 }
             });
         // Boundary flow, booked after limiting.
         {
             let (dx, dy) = (self.grid.dx_m, self.grid.dy_m);
-            let mut into = 0.0f64;
-            let mut out = 0.0f64;
-            let mut book = |q_in: f64, len: f64| {
-                if q_in >= 0.0 {
-                    into += q_in * len;
-                } else {
-                    out -= q_in * len;
-                }
-            };
-            for j in 0..ny {
-                book(self.qfx_new[j * (nx + 1)].f64(), dy);
-                book(-self.qfx_new[j * (nx + 1) + nx].f64(), dy);
-            }
-            for i in 0..nx {
-                book(self.qfy_new[i].f64(), dx);
-                book(-self.qfy_new[ny * nx + i].f64(), dx);
-            }
-            self.ledger.boundary_inflow_m3 += into * dt_s;
-            self.ledger.boundary_outflow_m3 += out * dt_s;
+            let (qfx_new, qfy_new) = (&self.qfx_new, &self.qfy_new);
+            let edges = (0..ny)
+                .flat_map(|j| {
+                    [
+                        (qfx_new[j * (nx + 1)].f64(), dy),
+                        (-qfx_new[j * (nx + 1) + nx].f64(), dy),
+                    ]
+                })
+                .chain(
+                    (0..nx)
+                        .flat_map(|i| [(qfy_new[i].f64(), dx), (-qfy_new[ny * nx + i].f64(), dx)]),
+                );
+            let (inflow, outflow) = book_edges(edges);
+            self.ledger.boundary_inflow_m3 += inflow * dt_s;
+            self.ledger.boundary_outflow_m3 += outflow * dt_s;
         }
-        // 4. Depth update, cell-centred discharges, CFL rate and volume.
+        // 4. Depth update, cell-centred discharges and velocities, CFL rate, maxima, volume.
         let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
         let rx = R::c(dt_s / self.grid.dx_m);
         let ry = R::c(dt_s / self.grid.dy_m);
+        let t_new = R::c(t_new_s);
+        let thr = R::c(self.cfg.arrival_depth_m);
         let (qfx_new, qfy_new) = (&self.qfx_new, &self.qfy_new);
-        let out = &mut self.next;
-        out.h
-            .par_chunks_mut(nx)
-            .zip(out.qx.par_chunks_mut(nx))
-            .zip(out.qy.par_chunks_mut(nx))
+        let (h, active) = (&self.cur.h, &self.active);
+        par_cell_rows(&mut self.next, &mut self.rate, &mut self.maxima, nx)
             .zip(self.rows.par_iter_mut())
             .enumerate()
-            .for_each(|(j, (((oh, oqx), oqy), sums))| {
-                let mut rs = RowSums::default();
+            .for_each(|(j, (o, sums))| {
+                let row = j * nx;
                 for i in 0..nx {
-                    let k = j * nx + i;
-                    if !active[k] {
-                        oh[i] = R::zero();
-                        oqx[i] = R::zero();
-                        oqy[i] = R::zero();
-                        continue;
-                    }
+                    let k = row + i;
                     let (w, e) = (qfx_new[j * (nx + 1) + i], qfx_new[j * (nx + 1) + i + 1]);
-                    let (s, n) = (qfy_new[j * nx + i], qfy_new[(j + 1) * nx + i]);
-                    let mut hk = h[k] + rx * (w - e) + ry * (s - n);
-                    if !hk.is_finite() {
-                        rs.bad_cell = rs.bad_cell.or(Some(k));
-                    }
-                    if hk < R::zero() {
-                        rs.correction_depth -= hk.f64();
-                        hk = R::zero();
-                    }
-                    oh[i] = hk;
-                    oqx[i] = half * (w + e);
-                    oqy[i] = half * (s + n);
-                    rs.max_rate = rs
-                        .max_rate
-                        .max(cfl::inertial_rate(hk, inv_dmin, p.g, p.h_dry).f64());
-                    rs.depth_sum += hk.f64();
+                    let (s, n) = (qfy_new[k], qfy_new[k + nx]);
+                    let hk = h[k] + rx * (w - e) + ry * (s - n);
+                    let hc = hk.max(R::zero());
+                    let wet = active[k] && hc > p.h_dry;
+                    let qx = select(wet, half * (w + e), R::zero());
+                    let qy = select(wet, half * (s + n), R::zero());
+                    let u = select(wet, qx / hc, R::zero());
+                    let v = select(wet, qy / hc, R::zero());
+                    o.h[i] = select(active[k], hk, R::zero());
+                    o.qx[i] = qx;
+                    o.qy[i] = qy;
+                    o.u[i] = u;
+                    o.v[i] = v;
+                    o.rate[i] = select(
+                        wet,
+                        cfl::inertial_rate(hc, inv_dmin, p.g, p.h_dry),
+                        R::zero(),
+                    );
+                    maxima::track(
+                        select(active[k], hc, R::zero()),
+                        (u * u + v * v).sqrt(),
+                        t_new,
+                        thr,
+                        (
+                            &mut o.max_depth[i],
+                            &mut o.max_speed[i],
+                            &mut o.max_hazard[i],
+                            &mut o.arrival[i],
+                        ),
+                    );
                 }
-                *sums = rs;
+                *sums = fold_row(o.h, o.rate, true);
             });
         std::mem::swap(&mut self.qfx, &mut self.qfx_new);
         std::mem::swap(&mut self.qfy, &mut self.qfy_new);
     }
+}
+
+/// Sums flows through the domain edges: `(q_in per metre, edge length)` pairs, positive into
+/// the domain. Returns `(inflow, outflow)` in m^3/s.
+fn book_edges(edges: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
+    let (mut inflow, mut outflow) = (0.0, 0.0);
+    for (q_in, len) in edges {
+        if q_in >= 0.0 {
+            inflow += q_in * len;
+        } else {
+            outflow -= q_in * len;
+        }
+    }
+    (inflow, outflow)
 }
 
 impl<R: Real> Backend for CpuBackend<R> {
@@ -785,9 +1244,9 @@ impl<R: Real> Backend for CpuBackend<R> {
     }
 
     fn read_state(&mut self, out: &mut State<R>) -> Result<()> {
-        out.h.clone_from(&self.state.h);
-        out.qx.clone_from(&self.state.qx);
-        out.qy.clone_from(&self.state.qy);
+        out.h.clone_from(&self.cur.h);
+        out.qx.clone_from(&self.cur.qx);
+        out.qy.clone_from(&self.cur.qy);
         Ok(())
     }
 

@@ -5,28 +5,26 @@
 //! depths non-negative for `C <= 1/2` (Audusse et al. 2004).
 //! Inertial: `dt = alpha min(dx, dy) / sqrt(g h_max)` (Bates et al. 2010, eq. 12).
 
+use super::riemann::select;
 use crate::real::Real;
 
 /// Wave-speed term of one cell for the finite-volume CFL: `(|u|+c)/dx + (|v|+c)/dy` (1/s).
 #[inline(always)]
 pub fn fv_rate<R: Real>(h: R, qx: R, qy: R, inv_dx: R, inv_dy: R, g: R, h_dry: R) -> R {
-    if h <= h_dry {
-        return R::zero();
-    }
     let c = (g * h).sqrt();
     let u = qx / h;
     let v = qy / h;
-    (u.abs() + c) * inv_dx + (v.abs() + c) * inv_dy
+    select(
+        h > h_dry,
+        (u.abs() + c) * inv_dx + (v.abs() + c) * inv_dy,
+        R::zero(),
+    )
 }
 
 /// Wave-speed term of one cell for the inertial CFL: `sqrt(g h) / min(dx, dy)` (1/s).
 #[inline(always)]
 pub fn inertial_rate<R: Real>(h: R, inv_dmin: R, g: R, h_dry: R) -> R {
-    if h <= h_dry {
-        R::zero()
-    } else {
-        (g * h).sqrt() * inv_dmin
-    }
+    select(h > h_dry, (g * h).sqrt() * inv_dmin, R::zero())
 }
 
 /// The time step to take from `t_s`, given the largest rate over the domain, so that the step

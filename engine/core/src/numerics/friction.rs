@@ -5,6 +5,7 @@
 //! `q_new = q / (1 + dt g n^2 |q| / h^(7/3))`. The divisor is at least one, so friction can slow
 //! the flow down to rest but never reverse it, and thin sheets of water stay stable.
 
+use super::riemann::select;
 use crate::real::Real;
 
 /// The semi-implicit friction divisor for depth `h` (m) and discharge magnitude `q_abs` (m^2/s).
@@ -12,22 +13,21 @@ use crate::real::Real;
 #[inline(always)]
 pub fn manning_divisor<R: Real>(h: R, q_abs: R, g_n2: R, dt_s: R) -> R {
     // h^(7/3) = h^2 * h^(1/3)
-    let h73 = h * h * h.cbrt();
+    let h73 = h * h * h.cbrt_fast();
     R::one() + dt_s * g_n2 * q_abs / h73
 }
 
 /// Applies friction to a cell's discharges (fv schemes). Cells shallower than `h_dry` stop.
+/// Branch-free: with `g_n2 = 0` the divisor is exactly one.
 #[inline(always)]
 pub fn apply_manning<R: Real>(h: R, qx: R, qy: R, g_n2: R, dt_s: R, h_dry: R) -> (R, R) {
-    if h <= h_dry {
-        return (R::zero(), R::zero());
-    }
-    if g_n2 <= R::zero() {
-        return (qx, qy);
-    }
+    let wet = h > h_dry;
     let q_abs = (qx * qx + qy * qy).sqrt();
     let d = manning_divisor(h, q_abs, g_n2, dt_s);
-    (qx / d, qy / d)
+    (
+        select(wet, qx / d, R::zero()),
+        select(wet, qy / d, R::zero()),
+    )
 }
 
 #[cfg(test)]

@@ -10,22 +10,42 @@
 use super::reconstruction::hydrostatic;
 use super::riemann::hllc;
 use super::{CellState, FaceFlux, Params, velocity};
+
 use crate::real::Real;
 
 /// Flux through the interface between cells `l` and `r` (normal pointing from `l` to `r`).
 #[inline(always)]
 pub fn face_flux<R: Real>(l: CellState<R>, r: CellState<R>, p: Params<R>) -> FaceFlux<R> {
-    let (_, hl, hr) = hydrostatic(l.h, l.z, r.h, r.z);
-    let ul = velocity(l.h, l.qn, p.h_dry);
-    let vl = velocity(l.h, l.qt, p.h_dry);
-    let ur = velocity(r.h, r.qn, p.h_dry);
-    let vr = velocity(r.h, r.qt, p.h_dry);
+    face_flux_uv(
+        [
+            l.h,
+            velocity(l.h, l.qn, p.h_dry),
+            velocity(l.h, l.qt, p.h_dry),
+            l.z,
+        ],
+        [
+            r.h,
+            velocity(r.h, r.qn, p.h_dry),
+            velocity(r.h, r.qt, p.h_dry),
+            r.z,
+        ],
+        p,
+    )
+}
+
+/// The same flux from `[depth, normal velocity, tangential velocity, bed]` of each side; fv2
+/// calls it with its reconstructed interface states.
+#[inline(always)]
+pub fn face_flux_uv<R: Real>(l: [R; 4], r: [R; 4], p: Params<R>) -> FaceFlux<R> {
+    let [hl0, ul, vl, zl] = l;
+    let [hr0, ur, vr, zr] = r;
+    let (_, hl, hr) = hydrostatic(hl0, zl, hr0, zr);
     let f = hllc(hl, ul, vl, hr, ur, vr, p.g);
     let half_g = R::c(0.5) * p.g;
     FaceFlux {
         mass: f[0],
-        mom_l: f[1] + half_g * (l.h * l.h - hl * hl),
-        mom_r: f[1] + half_g * (r.h * r.h - hr * hr),
+        mom_l: f[1] + half_g * (hl0 * hl0 - hl * hl),
+        mom_r: f[1] + half_g * (hr0 * hr0 - hr * hr),
         tan: f[2],
     }
 }

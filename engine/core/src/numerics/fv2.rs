@@ -13,8 +13,9 @@
 //! Cells shallower than the dry threshold have zero slopes (first order at wet/dry fronts).
 //! WGSL twin: `fv2.wgsl::face_flux_fv2`.
 
-use super::reconstruction::{hydrostatic, limited_slope};
-use super::riemann::hllc;
+use super::fv1::face_flux_uv;
+use super::reconstruction::limited_slope;
+use super::riemann::select;
 use super::{CellState, FaceFlux, Params, velocity};
 use crate::real::Real;
 
@@ -36,25 +37,28 @@ pub fn slopes<R: Real>(
     b: CellState<R>,
     p: Params<R>,
 ) -> Slopes<R> {
-    if c.h <= p.h_dry {
-        return Slopes::default();
-    }
-    let (eta_a, eta_c, eta_b) = (a.h + a.z, c.h + c.z, b.h + b.z);
-    let (ua, uc, ub) = (
-        velocity(a.h, a.qn, p.h_dry),
-        velocity(c.h, c.qn, p.h_dry),
-        velocity(b.h, b.qn, p.h_dry),
-    );
-    let (va, vc, vb) = (
-        velocity(a.h, a.qt, p.h_dry),
-        velocity(c.h, c.qt, p.h_dry),
-        velocity(b.h, b.qt, p.h_dry),
-    );
+    let uv = |x: CellState<R>| {
+        [
+            x.h,
+            x.h + x.z,
+            velocity(x.h, x.qn, p.h_dry),
+            velocity(x.h, x.qt, p.h_dry),
+        ]
+    };
+    slopes_uv(uv(a), uv(c), uv(b), p.h_dry)
+}
+
+/// Slopes from `[h, eta, u_normal, u_tangential]` of the three cells; zero where the centre is
+/// dry.
+#[inline(always)]
+pub fn slopes_uv<R: Real>(a: [R; 4], c: [R; 4], b: [R; 4], h_dry: R) -> Slopes<R> {
+    let wet = c[0] > h_dry;
+    let s = |k: usize| select(wet, limited_slope(c[k] - a[k], b[k] - c[k]), R::zero());
     Slopes {
-        dh: limited_slope(c.h - a.h, b.h - c.h),
-        deta: limited_slope(eta_c - eta_a, eta_b - eta_c),
-        du: limited_slope(uc - ua, ub - uc),
-        dv: limited_slope(vc - va, vb - vc),
+        dh: s(0),
+        deta: s(1),
+        du: s(2),
+        dv: s(3),
     }
 }
 
@@ -74,26 +78,41 @@ pub fn face_flux<R: Real>(
     rr: CellState<R>,
     p: Params<R>,
 ) -> FaceFlux<R> {
-    let half = R::c(0.5);
     let sl = slopes(ll, l, r, p);
     let sr = slopes(l, r, rr, p);
-    let hlf = l.h + half * sl.dh;
-    let zlf = l.h + l.z + half * sl.deta - hlf;
-    let ulf = velocity(l.h, l.qn, p.h_dry) + half * sl.du;
-    let vlf = velocity(l.h, l.qt, p.h_dry) + half * sl.dv;
-    let hrf = r.h - half * sr.dh;
-    let zrf = r.h + r.z - half * sr.deta - hrf;
-    let urf = velocity(r.h, r.qn, p.h_dry) - half * sr.du;
-    let vrf = velocity(r.h, r.qt, p.h_dry) - half * sr.dv;
-    let (_, hl, hr) = hydrostatic(hlf, zlf, hrf, zrf);
-    let f = hllc(hl, ulf, vlf, hr, urf, vrf, p.g);
-    let half_g = half * p.g;
-    FaceFlux {
-        mass: f[0],
-        mom_l: f[1] + half_g * (hlf * hlf - hl * hl),
-        mom_r: f[1] + half_g * (hrf * hrf - hr * hr),
-        tan: f[2],
-    }
+    let uv = |x: CellState<R>| {
+        [
+            x.h,
+            velocity(x.h, x.qn, p.h_dry),
+            velocity(x.h, x.qt, p.h_dry),
+            x.z,
+        ]
+    };
+    face_flux_sloped(uv(l), sl, uv(r), sr, p)
+}
+
+/// Flux from `[h, u_normal, u_tangential, z]` and the slopes of the two cells: extrapolate half a
+/// cell to the interface, then the fv1 flux of the extrapolated states.
+#[inline(always)]
+pub fn face_flux_sloped<R: Real>(
+    l: [R; 4],
+    sl: Slopes<R>,
+    r: [R; 4],
+    sr: Slopes<R>,
+    p: Params<R>,
+) -> FaceFlux<R> {
+    let half = R::c(0.5);
+    let [hl, ul, vl, zl] = l;
+    let [hr, ur, vr, zr] = r;
+    let hlf = hl + half * sl.dh;
+    let zlf = hl + zl + half * sl.deta - hlf;
+    let hrf = hr - half * sr.dh;
+    let zrf = hr + zr - half * sr.deta - hrf;
+    face_flux_uv(
+        [hlf, ul + half * sl.du, vl + half * sl.dv, zlf],
+        [hrf, ur - half * sr.du, vr - half * sr.dv, zrf],
+        p,
+    )
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 //!
 //! WGSL twin: `inertial.wgsl::face_discharge`.
 
+use super::riemann::select;
 use crate::real::Real;
 
 /// What a face sees of its two cells.
@@ -40,13 +41,11 @@ pub struct FaceInput<R> {
 #[inline(always)]
 pub fn face_discharge<R: Real>(f: FaceInput<R>, dt_s: R, inv_d: R, theta: R, g: R, h_dry: R) -> R {
     let h_f = f.eta_l.max(f.eta_r) - f.z_l.max(f.z_r);
-    if h_f <= h_dry {
-        return R::zero();
-    }
     let q_avg = theta * f.q + R::c(0.5) * (R::one() - theta) * (f.q_behind + f.q_ahead);
     let num = q_avg - g * h_f * dt_s * (f.eta_r - f.eta_l) * inv_d;
-    let h73 = h_f * h_f * h_f.cbrt();
-    num / (R::one() + dt_s * f.g_n2 * f.q.abs() / h73)
+    let h73 = h_f * h_f * h_f.cbrt_fast();
+    let q = num / (R::one() + dt_s * f.g_n2 * f.q.abs() / h73);
+    select(h_f > h_dry, q, R::zero())
 }
 
 /// Factor in (0, 1] by which the outgoing discharges of a cell are scaled so that it does not
@@ -54,11 +53,7 @@ pub fn face_discharge<R: Real>(f: FaceInput<R>, dt_s: R, inv_d: R, theta: R, g: 
 /// unscaled outflow would remove in this step.
 #[inline(always)]
 pub fn outflow_scale<R: Real>(h: R, out_depth: R) -> R {
-    if out_depth > h {
-        h / out_depth
-    } else {
-        R::one()
-    }
+    select(out_depth > h, h / out_depth, R::one())
 }
 
 #[cfg(test)]

@@ -11,12 +11,12 @@ use crate::real::Real;
 
 /// HLLC flux `[mass, normal momentum, tangential momentum]` per metre of interface between a left
 /// state `(hl, ul, vl)` and a right state `(hr, ur, vr)` (depths in metres, velocities in m/s).
+///
+/// Branch-free (every case is computed and selected), so that loops over faces vectorise; the
+/// divisions that are undefined when both sides are dry are selected away.
 #[inline(always)]
 pub fn hllc<R: Real>(hl: R, ul: R, vl: R, hr: R, ur: R, vr: R, g: R) -> [R; 3] {
     let zero = R::zero();
-    if hl <= zero && hr <= zero {
-        return [zero; 3];
-    }
     let half = R::c(0.5);
     let two = R::c(2.0);
     let cl = (g * hl).sqrt();
@@ -24,36 +24,33 @@ pub fn hllc<R: Real>(hl: R, ul: R, vl: R, hr: R, ur: R, vr: R, g: R) -> [R; 3] {
     // Two-rarefaction estimate of the star region (Toro 2001, eq. 10.18).
     let u_star = half * (ul + ur) + cl - cr;
     let c_star = half * (cl + cr) + R::c(0.25) * (ul - ur);
-    let sl = if hl <= zero {
-        ur - two * cr
-    } else {
-        (ul - cl).min(u_star - c_star)
-    };
-    let sr = if hr <= zero {
-        ul + two * cl
-    } else {
-        (ur + cr).max(u_star + c_star)
-    };
+    let sl = select(hl <= zero, ur - two * cr, (ul - cl).min(u_star - c_star));
+    let sr = select(hr <= zero, ul + two * cl, (ur + cr).max(u_star + c_star));
     let fl0 = hl * ul;
     let fl1 = hl * ul * ul + half * g * hl * hl;
     let fr0 = hr * ur;
     let fr1 = hr * ur * ur + half * g * hr * hr;
-    let (f0, f1) = if sl >= zero {
-        (fl0, fl1)
-    } else if sr <= zero {
-        (fr0, fr1)
-    } else {
-        let inv = R::one() / (sr - sl);
-        (
-            (sr * fl0 - sl * fr0 + sl * sr * (hr - hl)) * inv,
-            (sr * fl1 - sl * fr1 + sl * sr * (hr * ur - hl * ul)) * inv,
-        )
-    };
+    let inv = R::one() / (sr - sl);
+    let hll0 = (sr * fl0 - sl * fr0 + sl * sr * (hr - hl)) * inv;
+    let hll1 = (sr * fl1 - sl * fr1 + sl * sr * (hr * ur - hl * ul)) * inv;
+    let f0 = select(sl >= zero, fl0, select(sr <= zero, fr0, hll0));
+    let f1 = select(sl >= zero, fl1, select(sr <= zero, fr1, hll1));
     // Speed of the contact wave (Toro 2001, eq. 10.27); the denominator is negative whenever
     // at least one side is wet.
     let s_m = (sl * hr * (ur - sr) - sr * hl * (ul - sl)) / (hr * (ur - sr) - hl * (ul - sl));
-    let f2 = if s_m >= zero { f0 * vl } else { f0 * vr };
-    [f0, f1, f2]
+    let f2 = f0 * select(s_m >= zero, vl, vr);
+    let dry = hl <= zero && hr <= zero;
+    [
+        select(dry, zero, f0),
+        select(dry, zero, f1),
+        select(dry, zero, f2),
+    ]
+}
+
+/// `if c { a } else { b }` for values already computed: compiles to a blend.
+#[inline(always)]
+pub fn select<R: Copy>(c: bool, a: R, b: R) -> R {
+    if c { a } else { b }
 }
 
 #[cfg(test)]
