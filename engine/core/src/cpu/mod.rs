@@ -36,7 +36,7 @@ use crate::ledger::MassLedger;
 use crate::maxima::{self, Maxima};
 use crate::numerics::fv2::Slopes;
 use crate::numerics::riemann::select;
-use crate::numerics::{FaceFlux, Params, cfl, fv1, fv2, inertial, velocity};
+use crate::numerics::{FaceFlux, Params, cfl, fv1, fv2, velocity};
 use crate::real::Real;
 use crate::state::State;
 use crate::terrain::Terrain;
@@ -985,31 +985,28 @@ impl<R: Real> CpuBackend<R> {
         let theta = R::c(self.cfg.theta);
         let bc = self.cfg.boundaries;
         let (h, z, active, g_n2) = (&self.cur.h, &self.z, &self.active, &self.g_n2);
-        let half = R::c(0.5);
         let (fx_fix, fy_fix) = (&self.fx_fix, &self.fy_fix);
-        let face = |q: R, q_behind: R, q_ahead: R, kl: usize, kr: usize, inv_d: R| {
-            let f = inertial::FaceInput {
-                q,
-                q_behind,
-                q_ahead,
-                eta_l: h[kl] + z[kl],
-                eta_r: h[kr] + z[kr],
-                z_l: z[kl],
-                z_r: z[kr],
-                g_n2: half * (g_n2[kl] + g_n2[kr]),
-            };
-            inertial::face_discharge(f, dt, inv_d, theta, p.g, p.h_dry)
-        };
         // 1. New face discharges: every interior face, then the faces at walls and edges.
         let qfx = &self.qfx;
         self.qfx_new
             .par_chunks_mut(nx + 1)
             .enumerate()
             .for_each(|(j, out)| {
-                let old = &qfx[j * (nx + 1)..(j + 1) * (nx + 1)];
-                let row = j * nx;
-                for a in 1..nx {
-                    out[a] = face(old[a], old[a - 1], old[a + 1], row + a - 1, row + a, inv_dx);
+                let (f, row) = (j * (nx + 1), j * nx);
+                if nx > 1 {
+                    let (l, r) = (row..row + nx - 1, row + 1..row + nx);
+                    let inp = rows::InertialFacesIn {
+                        q: &qfx[f + 1..f + nx],
+                        q_behind: &qfx[f..f + nx - 1],
+                        q_ahead: &qfx[f + 2..f + nx + 1],
+                        h_l: &h[l.clone()],
+                        z_l: &z[l.clone()],
+                        gn2_l: &g_n2[l],
+                        h_r: &h[r.clone()],
+                        z_r: &z[r.clone()],
+                        gn2_r: &g_n2[r],
+                    };
+                    rows::inertial_faces(inp, &mut out[1..nx], dt, inv_dx, theta, p);
                 }
                 for &a in fx_fix.row(j) {
                     out[a as usize] = R::zero();
@@ -1030,10 +1027,19 @@ impl<R: Real> CpuBackend<R> {
             .enumerate()
             .for_each(|(a, out)| {
                 if a >= 1 && a < ny {
-                    for (i, q) in out.iter_mut().enumerate() {
-                        let k = a * nx + i;
-                        *q = face(qfy[k], qfy[k - nx], qfy[k + nx], k - nx, k, inv_dy);
-                    }
+                    let (lo, up) = ((a - 1) * nx..a * nx, a * nx..(a + 1) * nx);
+                    let inp = rows::InertialFacesIn {
+                        q: &qfy[up.clone()],
+                        q_behind: &qfy[lo.clone()],
+                        q_ahead: &qfy[up.start + nx..up.end + nx],
+                        h_l: &h[lo.clone()],
+                        z_l: &z[lo.clone()],
+                        gn2_l: &g_n2[lo],
+                        h_r: &h[up.clone()],
+                        z_r: &z[up.clone()],
+                        gn2_r: &g_n2[up],
+                    };
+                    rows::inertial_faces(inp, out, dt, inv_dy, theta, p);
                 }
                 for &i in fy_fix.row(a) {
                     out[i as usize] = R::zero();
@@ -1054,30 +1060,31 @@ impl<R: Real> CpuBackend<R> {
         self.scale
             .par_chunks_mut(nx)
             .enumerate()
-            .for_each(|(j, row)| {
-                for (i, s) in row.iter_mut().enumerate() {
-                    let k = j * nx + i;
-                    let (w, e) = (qfx_new[j * (nx + 1) + i], qfx_new[j * (nx + 1) + i + 1]);
-                    let (so, no) = (qfy_new[k], qfy_new[k + nx]);
-                    let zero = R::zero();
-                    let out = dt
-                        * ((e.max(zero) - w.min(zero)) * inv_dx
-                            + (no.max(zero) - so.min(zero)) * inv_dy);
-                    *s = inertial::outflow_scale(h[k], out);
-                }
+            .for_each(|(j, out)| {
+                let (f, c) = (j * (nx + 1), j * nx..(j + 1) * nx);
+                rows::inertial_scale(
+                    &h[c.clone()],
+                    &qfx_new[f..f + nx],
+                    &qfx_new[f + 1..f + nx + 1],
+                    &qfy_new[c.clone()],
+                    &qfy_new[c.start + nx..c.end + nx],
+                    out,
+                    dt,
+                    inv_dx,
+                    inv_dy,
+                );
             });
-        // 3. Scale each face by its upwind cell.
+        // 3. Scale each face by its upwind cell. Edges carry outflow only, whose upwind cell is
+        // inside.
         let scale = &self.scale;
         self.qfx_new
             .par_chunks_mut(nx + 1)
             .enumerate()
             .for_each(|(j, row)| {
                 let sc = &scale[j * nx..(j + 1) * nx];
-                for a in 1..nx {
-                    let q = row[a];
-                    row[a] = q * select(q > R::zero(), sc[a - 1], sc[a]);
+                if nx > 1 {
+                    rows::inertial_apply_scale(&mut row[1..nx], &sc[..nx - 1], &sc[1..]);
                 }
-                // Edges carry outflow only, whose upwind cell is inside.
                 row[0] = row[0] * sc[0];
                 row[nx] = row[nx] * sc[nx - 1];
             });
@@ -1086,11 +1093,11 @@ impl<R: Real> CpuBackend<R> {
             .enumerate()
             .for_each(|(a, row)| {
                 if a >= 1 && a < ny {
-                    let (lo, up) = (&scale[(a - 1) * nx..a * nx], &scale[a * nx..(a + 1) * nx]);
-                    for i in 0..nx {
-                        let q = row[i];
-                        row[i] = q * select(q > R::zero(), lo[i], up[i]);
-                    }
+                    rows::inertial_apply_scale(
+                        row,
+                        &scale[(a - 1) * nx..a * nx],
+                        &scale[a * nx..(a + 1) * nx],
+                    );
                 } else {
                     let sc = if a == 0 {
                         &scale[..nx]
@@ -1122,52 +1129,33 @@ impl<R: Real> CpuBackend<R> {
             self.ledger.boundary_outflow_m3 += outflow * dt_s;
         }
         // 4. Depth update, cell-centred discharges and velocities, CFL rate, maxima, volume.
+        let consts = rows::CellConsts {
+            p,
+            rx: R::c(dt_s / self.grid.dx_m),
+            ry: R::c(dt_s / self.grid.dy_m),
+            inv_dx,
+            inv_dy,
+            dt,
+            t_new: R::c(t_new_s),
+            arrival_depth: R::c(self.cfg.arrival_depth_m),
+        };
         let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
-        let rx = R::c(dt_s / self.grid.dx_m);
-        let ry = R::c(dt_s / self.grid.dy_m);
-        let t_new = R::c(t_new_s);
-        let thr = R::c(self.cfg.arrival_depth_m);
         let (qfx_new, qfy_new) = (&self.qfx_new, &self.qfy_new);
         let (h, active) = (&self.cur.h, &self.active);
         par_cell_rows(&mut self.next, &mut self.rate, &mut self.maxima, nx)
             .zip(self.rows.par_iter_mut())
             .enumerate()
-            .for_each(|(j, (o, sums))| {
-                let row = j * nx;
-                for i in 0..nx {
-                    let k = row + i;
-                    let (w, e) = (qfx_new[j * (nx + 1) + i], qfx_new[j * (nx + 1) + i + 1]);
-                    let (s, n) = (qfy_new[k], qfy_new[k + nx]);
-                    let hk = h[k] + rx * (w - e) + ry * (s - n);
-                    let hc = hk.max(R::zero());
-                    let wet = active[k] && hc > p.h_dry;
-                    let qx = select(wet, half * (w + e), R::zero());
-                    let qy = select(wet, half * (s + n), R::zero());
-                    let u = select(wet, qx / hc, R::zero());
-                    let v = select(wet, qy / hc, R::zero());
-                    o.h[i] = select(active[k], hk, R::zero());
-                    o.qx[i] = qx;
-                    o.qy[i] = qy;
-                    o.u[i] = u;
-                    o.v[i] = v;
-                    o.rate[i] = select(
-                        wet,
-                        cfl::inertial_rate(hc, inv_dmin, p.g, p.h_dry),
-                        R::zero(),
-                    );
-                    maxima::track(
-                        select(active[k], hc, R::zero()),
-                        (u * u + v * v).sqrt(),
-                        t_new,
-                        thr,
-                        (
-                            &mut o.max_depth[i],
-                            &mut o.max_speed[i],
-                            &mut o.max_hazard[i],
-                            &mut o.arrival[i],
-                        ),
-                    );
-                }
+            .for_each(|(j, (mut o, sums))| {
+                let (f, c) = (j * (nx + 1), j * nx..(j + 1) * nx);
+                let inp = rows::InertialCellsIn {
+                    h: &h[c.clone()],
+                    west: &qfx_new[f..f + nx],
+                    east: &qfx_new[f + 1..f + nx + 1],
+                    south: &qfy_new[c.clone()],
+                    north: &qfy_new[c.start + nx..c.end + nx],
+                    active: &active[c],
+                };
+                rows::inertial_cells(inp, &mut o, consts, inv_dmin);
                 *sums = fold_row(o.h, o.rate, true);
             });
         std::mem::swap(&mut self.qfx, &mut self.qfx_new);

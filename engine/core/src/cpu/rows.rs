@@ -5,7 +5,7 @@ use super::{CellRow, FaceRow, SlopeRow};
 use crate::maxima;
 use crate::numerics::fv2::{self, Slopes};
 use crate::numerics::riemann::select;
-use crate::numerics::{self, FaceFlux, Params, friction, fv1};
+use crate::numerics::{self, FaceFlux, Params, cfl, friction, fv1, inertial};
 use crate::real::Real;
 
 /// Cells along a line of faces: depth, normal and tangential velocity, bed.
@@ -60,13 +60,9 @@ impl<'a, R: Copy> SlopeLine<'a, R> {
     }
 }
 
-#[inline(always)]
-fn put<R: Copy>(out: &mut FaceRow<'_, R>, k: usize, f: FaceFlux<R>) {
-    out.mass[k] = f.mass;
-    out.mom_l[k] = f.mom_l;
-    out.mom_r[k] = f.mom_r;
-    out.tan[k] = f.tan;
-}
+// The outputs of every row kernel are separate `&mut [R]` arguments: the compiler then knows
+// that they alias nothing (it would otherwise need a run-time overlap check per pair of
+// streams, and give up vectorising).
 
 /// fv1 fluxes through the faces between `l[k]` and `r[k]`, into `out[k]`.
 pub(super) fn fv1_faces<R: Real>(
@@ -75,21 +71,32 @@ pub(super) fn fv1_faces<R: Real>(
     out: FaceRow<'_, R>,
     p: Params<R>,
 ) {
-    let n = out.mass.len();
+    fv1_faces_into(l, r, out.mass, out.mom_l, out.mom_r, out.tan, p);
+}
+
+#[inline(always)]
+fn fv1_faces_into<R: Real>(
+    l: Line<'_, R>,
+    r: Line<'_, R>,
+    mass: &mut [R],
+    mom_l: &mut [R],
+    mom_r: &mut [R],
+    tan: &mut [R],
+    p: Params<R>,
+) {
+    let n = mass.len();
     let (l, r) = (l.cut(n), r.cut(n));
-    let mut out = FaceRow {
-        mass: &mut out.mass[..n],
-        mom_l: &mut out.mom_l[..n],
-        mom_r: &mut out.mom_r[..n],
-        tan: &mut out.tan[..n],
-    };
+    let (mom_l, mom_r, tan) = (&mut mom_l[..n], &mut mom_r[..n], &mut tan[..n]);
     for k in 0..n {
         let f = fv1::face_flux_uv(
             [l.h[k], l.un[k], l.ut[k], l.z[k]],
             [r.h[k], r.un[k], r.ut[k], r.z[k]],
             p,
         );
-        put(&mut out, k, f);
+        mass[k] = f.mass;
+        mom_l[k] = f.mom_l;
+        mom_r[k] = f.mom_r;
+        tan[k] = f.tan;
     }
 }
 
@@ -102,14 +109,25 @@ pub(super) fn fv2_faces<R: Real>(
     out: FaceRow<'_, R>,
     p: Params<R>,
 ) {
-    let n = out.mass.len();
+    fv2_faces_into(l, sl, r, sr, out.mass, out.mom_l, out.mom_r, out.tan, p);
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn fv2_faces_into<R: Real>(
+    l: Line<'_, R>,
+    sl: SlopeLine<'_, R>,
+    r: Line<'_, R>,
+    sr: SlopeLine<'_, R>,
+    mass: &mut [R],
+    mom_l: &mut [R],
+    mom_r: &mut [R],
+    tan: &mut [R],
+    p: Params<R>,
+) {
+    let n = mass.len();
     let (l, r, sl, sr) = (l.cut(n), r.cut(n), sl.cut(n), sr.cut(n));
-    let mut out = FaceRow {
-        mass: &mut out.mass[..n],
-        mom_l: &mut out.mom_l[..n],
-        mom_r: &mut out.mom_r[..n],
-        tan: &mut out.tan[..n],
-    };
+    let (mom_l, mom_r, tan) = (&mut mom_l[..n], &mut mom_r[..n], &mut tan[..n]);
     for k in 0..n {
         let f = fv2::face_flux_sloped(
             [l.h[k], l.un[k], l.ut[k], l.z[k]],
@@ -118,7 +136,10 @@ pub(super) fn fv2_faces<R: Real>(
             sr.get(k),
             p,
         );
-        put(&mut out, k, f);
+        mass[k] = f.mass;
+        mom_l[k] = f.mom_l;
+        mom_r[k] = f.mom_r;
+        tan[k] = f.tan;
     }
 }
 
@@ -130,14 +151,24 @@ pub(super) fn fv2_slopes<R: Real>(
     out: SlopeRow<'_, R>,
     h_dry: R,
 ) {
-    let n = out.dh.len();
+    fv2_slopes_into(a, c, b, out.dh, out.deta, out.du, out.dv, h_dry);
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn fv2_slopes_into<R: Real>(
+    a: Line<'_, R>,
+    c: Line<'_, R>,
+    b: Line<'_, R>,
+    dh: &mut [R],
+    deta: &mut [R],
+    du: &mut [R],
+    dv: &mut [R],
+    h_dry: R,
+) {
+    let n = dh.len();
     let (a, c, b) = (a.cut(n), c.cut(n), b.cut(n));
-    let (dh, deta, du, dv) = (
-        &mut out.dh[..n],
-        &mut out.deta[..n],
-        &mut out.du[..n],
-        &mut out.dv[..n],
-    );
+    let (deta, du, dv) = (&mut deta[..n], &mut du[..n], &mut dv[..n]);
     let cell = |x: &Line<'_, R>, k: usize| [x.h[k], x.h[k] + x.z[k], x.un[k], x.ut[k]];
     for k in 0..n {
         let s = fv2::slopes_uv(cell(&a, k), cell(&c, k), cell(&b, k), h_dry);
@@ -227,7 +258,33 @@ pub(super) fn fv_cells<R: Real, const SECOND: bool, const FINISH: bool>(
     o: &mut CellRow<'_, R>,
     c: CellConsts<R>,
 ) {
-    let n = o.h.len();
+    fv_cells_into::<R, SECOND, FINISH>(
+        inp,
+        o.h,
+        o.qx,
+        o.qy,
+        o.u,
+        o.v,
+        o.rate,
+        [o.max_depth, o.max_speed, o.max_hazard, o.arrival],
+        c,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn fv_cells_into<R: Real, const SECOND: bool, const FINISH: bool>(
+    inp: FvRowIn<'_, R>,
+    oh: &mut [R],
+    oqx: &mut [R],
+    oqy: &mut [R],
+    ou: &mut [R],
+    ov: &mut [R],
+    orate: &mut [R],
+    [md, ms, mz, ma]: [&mut [R]; 4],
+    c: CellConsts<R>,
+) {
+    let n = oh.len();
     let zero = R::zero();
     let half = R::c(0.5);
     let p = c.p;
@@ -241,20 +298,18 @@ pub(super) fn fv_cells<R: Real, const SECOND: bool, const FINISH: bool>(
         (inp.sx, inp.sy)
     };
     let (active, g_n2) = (&inp.active[..n], &inp.g_n2[..n]);
-    let (oh, oqx, oqy, ou, ov) = (
-        &mut o.h[..n],
-        &mut o.qx[..n],
-        &mut o.qy[..n],
-        &mut o.u[..n],
-        &mut o.v[..n],
-    );
-    let (orate, md, ms, mz, ma) = (
-        &mut o.rate[..n],
-        &mut o.max_depth[..n],
-        &mut o.max_speed[..n],
-        &mut o.max_hazard[..n],
-        &mut o.arrival[..n],
-    );
+    let (oqx, oqy, ou, ov) = (&mut oqx[..n], &mut oqy[..n], &mut ou[..n], &mut ov[..n]);
+    let (orate, md, ms, mz, ma) = if FINISH {
+        (
+            &mut orate[..n],
+            &mut md[..n],
+            &mut ms[..n],
+            &mut mz[..n],
+            &mut ma[..n],
+        )
+    } else {
+        (orate, md, ms, mz, ma)
+    };
     for k in 0..n {
         let (src_x, src_y) = if SECOND {
             (
@@ -310,5 +365,176 @@ pub(super) fn fv_cells<R: Real, const SECOND: bool, const FINISH: bool>(
                 (&mut md[k], &mut ms[k], &mut mz[k], &mut ma[k]),
             );
         }
+    }
+}
+
+/// Inputs of the inertial face update along one line of faces.
+#[derive(Clone, Copy)]
+pub(super) struct InertialFacesIn<'a, R> {
+    /// Old discharge through each face, and through the faces behind and ahead of it.
+    pub q: &'a [R],
+    pub q_behind: &'a [R],
+    pub q_ahead: &'a [R],
+    /// The cells on either side: depth, bed, `g n^2`.
+    pub h_l: &'a [R],
+    pub z_l: &'a [R],
+    pub gn2_l: &'a [R],
+    pub h_r: &'a [R],
+    pub z_r: &'a [R],
+    pub gn2_r: &'a [R],
+}
+
+/// New inertial discharges through a line of faces.
+pub(super) fn inertial_faces<R: Real>(
+    f: InertialFacesIn<'_, R>,
+    out: &mut [R],
+    dt: R,
+    inv_d: R,
+    theta: R,
+    p: Params<R>,
+) {
+    let n = out.len();
+    let (q, qb, qa) = (&f.q[..n], &f.q_behind[..n], &f.q_ahead[..n]);
+    let (hl, zl, nl) = (&f.h_l[..n], &f.z_l[..n], &f.gn2_l[..n]);
+    let (hr, zr, nr) = (&f.h_r[..n], &f.z_r[..n], &f.gn2_r[..n]);
+    let half = R::c(0.5);
+    for k in 0..n {
+        let input = inertial::FaceInput {
+            q: q[k],
+            q_behind: qb[k],
+            q_ahead: qa[k],
+            eta_l: hl[k] + zl[k],
+            eta_r: hr[k] + zr[k],
+            z_l: zl[k],
+            z_r: zr[k],
+            g_n2: half * (nl[k] + nr[k]),
+        };
+        out[k] = inertial::face_discharge(input, dt, inv_d, theta, p.g, p.h_dry);
+    }
+}
+
+/// Outflow-limiting factor of the cells of one row, from their four faces.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn inertial_scale<R: Real>(
+    h: &[R],
+    west: &[R],
+    east: &[R],
+    south: &[R],
+    north: &[R],
+    out: &mut [R],
+    dt: R,
+    inv_dx: R,
+    inv_dy: R,
+) {
+    let n = out.len();
+    let (h, w, e, s, nn) = (&h[..n], &west[..n], &east[..n], &south[..n], &north[..n]);
+    let zero = R::zero();
+    for k in 0..n {
+        let out_depth = dt
+            * ((e[k].max(zero) - w[k].min(zero)) * inv_dx
+                + (nn[k].max(zero) - s[k].min(zero)) * inv_dy);
+        out[k] = inertial::outflow_scale(h[k], out_depth);
+    }
+}
+
+/// Scales each face of a line by the factor of its upwind cell (`behind` when the discharge is
+/// positive, `ahead` otherwise).
+pub(super) fn inertial_apply_scale<R: Real>(q: &mut [R], behind: &[R], ahead: &[R]) {
+    let n = q.len();
+    let (b, a) = (&behind[..n], &ahead[..n]);
+    for k in 0..n {
+        let x = q[k];
+        q[k] = x * select(x > R::zero(), b[k], a[k]);
+    }
+}
+
+/// Inputs of the inertial depth update of one row.
+#[derive(Clone, Copy)]
+pub(super) struct InertialCellsIn<'a, R> {
+    pub h: &'a [R],
+    pub west: &'a [R],
+    pub east: &'a [R],
+    pub south: &'a [R],
+    pub north: &'a [R],
+    pub active: &'a [bool],
+}
+
+/// The inertial depth update of one row, with cell-centred discharges, velocities, CFL rate and
+/// maxima. Writes the unclamped depth; `fold_row` clamps it.
+pub(super) fn inertial_cells<R: Real>(
+    inp: InertialCellsIn<'_, R>,
+    o: &mut CellRow<'_, R>,
+    c: CellConsts<R>,
+    inv_dmin: R,
+) {
+    inertial_cells_into(
+        inp,
+        o.h,
+        o.qx,
+        o.qy,
+        o.u,
+        o.v,
+        o.rate,
+        [o.max_depth, o.max_speed, o.max_hazard, o.arrival],
+        c,
+        inv_dmin,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn inertial_cells_into<R: Real>(
+    inp: InertialCellsIn<'_, R>,
+    oh: &mut [R],
+    oqx: &mut [R],
+    oqy: &mut [R],
+    ou: &mut [R],
+    ov: &mut [R],
+    orate: &mut [R],
+    [md, ms, mz, ma]: [&mut [R]; 4],
+    c: CellConsts<R>,
+    inv_dmin: R,
+) {
+    let n = oh.len();
+    let (h0, w, e, s, nn, active) = (
+        &inp.h[..n],
+        &inp.west[..n],
+        &inp.east[..n],
+        &inp.south[..n],
+        &inp.north[..n],
+        &inp.active[..n],
+    );
+    let (oqx, oqy, ou, ov, orate) = (
+        &mut oqx[..n],
+        &mut oqy[..n],
+        &mut ou[..n],
+        &mut ov[..n],
+        &mut orate[..n],
+    );
+    let (md, ms, mz, ma) = (&mut md[..n], &mut ms[..n], &mut mz[..n], &mut ma[..n]);
+    let zero = R::zero();
+    let half = R::c(0.5);
+    let p = c.p;
+    for k in 0..n {
+        let h = h0[k] + c.rx * (w[k] - e[k]) + c.ry * (s[k] - nn[k]);
+        let hc = h.max(zero);
+        let wet = active[k] && hc > p.h_dry;
+        let qx = select(wet, half * (w[k] + e[k]), zero);
+        let qy = select(wet, half * (s[k] + nn[k]), zero);
+        let u = select(wet, qx / hc, zero);
+        let v = select(wet, qy / hc, zero);
+        oh[k] = select(active[k], h, zero);
+        oqx[k] = qx;
+        oqy[k] = qy;
+        ou[k] = u;
+        ov[k] = v;
+        orate[k] = select(wet, cfl::inertial_rate(hc, inv_dmin, p.g, p.h_dry), zero);
+        maxima::track(
+            select(active[k], hc, zero),
+            (u * u + v * v).sqrt(),
+            c.t_new,
+            c.arrival_depth,
+            (&mut md[k], &mut ms[k], &mut mz[k], &mut ma[k]),
+        );
     }
 }
