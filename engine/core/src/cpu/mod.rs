@@ -22,6 +22,7 @@
 //!   then the fused depth update.
 
 mod rows;
+pub mod simd;
 mod view;
 
 use std::sync::Arc;
@@ -1182,8 +1183,9 @@ impl<R: Real> Backend for CpuBackend<R> {
 
     fn describe(&self) -> String {
         format!(
-            "cpu (rayon, {} threads, {}, {})",
+            "cpu (rayon, {} threads, {}, {}, {})",
             self.threads(),
+            simd::vector_isa(),
             self.cfg.scheme,
             R::NAME
         )

@@ -2,6 +2,38 @@
 //! drops the bounds checks) calling the branch-free pointwise numerics (so it vectorises them).
 
 use super::{CellRow, FaceRow, SlopeRow};
+
+/// Defines `$name` to run `$body` compiled twice: for the baseline of the target and, on x86-64,
+/// with AVX2 (twice the vector width), chosen at run time ([`super::simd::avx2_enabled`]). Both
+/// versions perform the same IEEE operations (no fused multiply-add), so they agree bitwise.
+macro_rules! multiversion {
+    ($(#[$m:meta])* $vis:vis fn $name:ident [$($gen:tt)*] [$($ga:tt)*]
+        ($($arg:ident : $ty:ty),* $(,)?) => $body:ident) => {
+        $(#[$m])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name<$($gen)*>($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx2<$($gen)*>($($arg: $ty),*) {
+                    $body::<$($ga)*>($($arg),*)
+                }
+                if super::simd::avx2_enabled() {
+                    // SAFETY: `avx2_enabled` checked that this CPU supports AVX2.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        avx2::<$($ga)*>($($arg),*)
+                    }
+                } else {
+                    $body::<$($ga)*>($($arg),*)
+                }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            $body::<$($ga)*>($($arg),*)
+        }
+    };
+}
 use crate::maxima;
 use crate::numerics::fv2::{self, Slopes};
 use crate::numerics::riemann::select;
@@ -64,13 +96,13 @@ impl<'a, R: Copy> SlopeLine<'a, R> {
 // that they alias nothing (it would otherwise need a run-time overlap check per pair of
 // streams, and give up vectorising).
 
+multiversion! {
+    pub(super) fn fv1_faces [R: Real] [R] (l: Line<'_, R>, r: Line<'_, R>, out: FaceRow<'_, R>, p: Params<R>) => fv1_faces_body
+}
+
 /// fv1 fluxes through the faces between `l[k]` and `r[k]`, into `out[k]`.
-pub(super) fn fv1_faces<R: Real>(
-    l: Line<'_, R>,
-    r: Line<'_, R>,
-    out: FaceRow<'_, R>,
-    p: Params<R>,
-) {
+#[inline(always)]
+fn fv1_faces_body<R: Real>(l: Line<'_, R>, r: Line<'_, R>, out: FaceRow<'_, R>, p: Params<R>) {
     fv1_faces_into(l, r, out.mass, out.mom_l, out.mom_r, out.tan, p);
 }
 
@@ -100,8 +132,13 @@ fn fv1_faces_into<R: Real>(
     }
 }
 
+multiversion! {
+    pub(super) fn fv2_faces [R: Real] [R] (l: Line<'_, R>, sl: SlopeLine<'_, R>, r: Line<'_, R>, sr: SlopeLine<'_, R>, out: FaceRow<'_, R>, p: Params<R>) => fv2_faces_body
+}
+
 /// fv2 fluxes through the faces between `l[k]` and `r[k]`, into `out[k]`.
-pub(super) fn fv2_faces<R: Real>(
+#[inline(always)]
+fn fv2_faces_body<R: Real>(
     l: Line<'_, R>,
     sl: SlopeLine<'_, R>,
     r: Line<'_, R>,
@@ -143,8 +180,13 @@ fn fv2_faces_into<R: Real>(
     }
 }
 
+multiversion! {
+    pub(super) fn fv2_slopes [R: Real] [R] (a: Line<'_, R>, c: Line<'_, R>, b: Line<'_, R>, out: SlopeRow<'_, R>, h_dry: R) => fv2_slopes_body
+}
+
 /// fv2 slopes of cells `c[k]` with neighbours `a[k]` behind and `b[k]` ahead, into `out[k]`.
-pub(super) fn fv2_slopes<R: Real>(
+#[inline(always)]
+fn fv2_slopes_body<R: Real>(
     a: Line<'_, R>,
     c: Line<'_, R>,
     b: Line<'_, R>,
@@ -251,9 +293,14 @@ pub(super) struct CellConsts<R> {
     pub arrival_depth: R,
 }
 
+multiversion! {
+    pub(super) fn fv_cells [R: Real, const SECOND: bool, const FINISH: bool] [R, SECOND, FINISH] (inp: FvRowIn<'_, R>, o: &mut CellRow<'_, R>, c: CellConsts<R>) => fv_cells_body
+}
+
 /// The finite-volume update of one row (see `CpuBackend::fv_cells`). Writes the unclamped depth;
 /// `fold_row` clamps it.
-pub(super) fn fv_cells<R: Real, const SECOND: bool, const FINISH: bool>(
+#[inline(always)]
+fn fv_cells_body<R: Real, const SECOND: bool, const FINISH: bool>(
     inp: FvRowIn<'_, R>,
     o: &mut CellRow<'_, R>,
     c: CellConsts<R>,
@@ -384,8 +431,13 @@ pub(super) struct InertialFacesIn<'a, R> {
     pub gn2_r: &'a [R],
 }
 
+multiversion! {
+    pub(super) fn inertial_faces [R: Real] [R] (f: InertialFacesIn<'_, R>, out: &mut [R], dt: R, inv_d: R, theta: R, p: Params<R>) => inertial_faces_body
+}
+
 /// New inertial discharges through a line of faces.
-pub(super) fn inertial_faces<R: Real>(
+#[inline(always)]
+fn inertial_faces_body<R: Real>(
     f: InertialFacesIn<'_, R>,
     out: &mut [R],
     dt: R,
@@ -413,9 +465,14 @@ pub(super) fn inertial_faces<R: Real>(
     }
 }
 
+multiversion! {
+    pub(super) fn inertial_scale [R: Real] [R] (h: &[R], west: &[R], east: &[R], south: &[R], north: &[R], out: &mut [R], dt: R, inv_dx: R, inv_dy: R) => inertial_scale_body
+}
+
 /// Outflow-limiting factor of the cells of one row, from their four faces.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn inertial_scale<R: Real>(
+#[inline(always)]
+fn inertial_scale_body<R: Real>(
     h: &[R],
     west: &[R],
     east: &[R],
@@ -437,9 +494,14 @@ pub(super) fn inertial_scale<R: Real>(
     }
 }
 
+multiversion! {
+    pub(super) fn inertial_apply_scale [R: Real] [R] (q: &mut [R], behind: &[R], ahead: &[R]) => inertial_apply_scale_body
+}
+
 /// Scales each face of a line by the factor of its upwind cell (`behind` when the discharge is
 /// positive, `ahead` otherwise).
-pub(super) fn inertial_apply_scale<R: Real>(q: &mut [R], behind: &[R], ahead: &[R]) {
+#[inline(always)]
+fn inertial_apply_scale_body<R: Real>(q: &mut [R], behind: &[R], ahead: &[R]) {
     let n = q.len();
     let (b, a) = (&behind[..n], &ahead[..n]);
     for k in 0..n {
@@ -459,9 +521,14 @@ pub(super) struct InertialCellsIn<'a, R> {
     pub active: &'a [bool],
 }
 
+multiversion! {
+    pub(super) fn inertial_cells [R: Real] [R] (inp: InertialCellsIn<'_, R>, o: &mut CellRow<'_, R>, c: CellConsts<R>, inv_dmin: R) => inertial_cells_body
+}
+
 /// The inertial depth update of one row, with cell-centred discharges, velocities, CFL rate and
 /// maxima. Writes the unclamped depth; `fold_row` clamps it.
-pub(super) fn inertial_cells<R: Real>(
+#[inline(always)]
+fn inertial_cells_body<R: Real>(
     inp: InertialCellsIn<'_, R>,
     o: &mut CellRow<'_, R>,
     c: CellConsts<R>,
