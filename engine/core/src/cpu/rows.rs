@@ -3,9 +3,10 @@
 
 use super::{CellRow, FaceRow, SlopeRow};
 
-/// Defines `$name` to run `$body` compiled twice: for the baseline of the target and, on x86-64,
-/// with AVX2 (twice the vector width), chosen at run time ([`super::simd::avx2_enabled`]). Both
-/// versions perform the same IEEE operations (no fused multiply-add), so they agree bitwise.
+/// Defines `$name` to run `$body` compiled for the target's baseline and, on x86-64, twice more:
+/// with AVX2 and with AVX-512 (two and four times the baseline vector width), chosen at run time
+/// ([`super::simd::level`]). All versions perform the same IEEE operations (no fused
+/// multiply-add), so they agree bitwise.
 macro_rules! multiversion {
     ($(#[$m:meta])* $vis:vis fn $name:ident [$($gen:tt)*] [$($ga:tt)*]
         ($($arg:ident : $ty:ty),* $(,)?) => $body:ident) => {
@@ -19,14 +20,19 @@ macro_rules! multiversion {
                 fn avx2<$($gen)*>($($arg: $ty),*) {
                     $body::<$($ga)*>($($arg),*)
                 }
-                if super::simd::avx2_enabled() {
-                    // SAFETY: `avx2_enabled` checked that this CPU supports AVX2.
-                    #[allow(unsafe_code)]
-                    unsafe {
-                        avx2::<$($ga)*>($($arg),*)
-                    }
-                } else {
+                #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx512<$($gen)*>($($arg: $ty),*) {
                     $body::<$($ga)*>($($arg),*)
+                }
+                match super::simd::level() {
+                    // SAFETY: `level` checked that this CPU supports AVX-512 F/VL/BW/DQ.
+                    #[allow(unsafe_code)]
+                    super::simd::Level::Avx512 => unsafe { avx512::<$($ga)*>($($arg),*) },
+                    // SAFETY: `level` checked that this CPU supports AVX2.
+                    #[allow(unsafe_code)]
+                    super::simd::Level::Avx2 => unsafe { avx2::<$($ga)*>($($arg),*) },
+                    super::simd::Level::Baseline => $body::<$($ga)*>($($arg),*),
                 }
             }
             #[cfg(not(target_arch = "x86_64"))]
@@ -34,6 +40,7 @@ macro_rules! multiversion {
         }
     };
 }
+
 use crate::maxima;
 use crate::numerics::fv2::{self, Slopes};
 use crate::numerics::riemann::select;
