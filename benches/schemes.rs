@@ -3,8 +3,10 @@
 //!
 //! `cargo bench -p basintwin-benches` measures; `cargo bench -p basintwin-benches -- --test`
 //! (what CI runs) or `BASINTWIN_BENCH_QUICK=1` runs each case once on a 64^2 grid as a smoke test.
+//! `BASINTWIN_BENCH_SIZES=1000,4096` measures other sizes (e.g. 1000^2, the size peers were
+//! measured at).
 
-use basintwin_core::{Backend, CpuBackend, Real, Scheme, SolverConfig, State, cases};
+use basintwin_core::{CpuBackend, Real, Scheme, SolverConfig, State, cases};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn quick() -> bool {
@@ -44,8 +46,16 @@ fn bench_one<R: Real>(c: &mut Criterion, scheme: Scheme, n: usize) {
 }
 
 fn schemes(c: &mut Criterion) {
-    let sizes: &[usize] = if quick() { &[64] } else { &[512, 2048] };
-    for &n in sizes {
+    let sizes: Vec<usize> = if quick() {
+        vec![64]
+    } else if let Ok(list) = std::env::var("BASINTWIN_BENCH_SIZES") {
+        list.split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect()
+    } else {
+        vec![512, 2048]
+    };
+    for n in sizes {
         for scheme in Scheme::ALL {
             bench_one::<f32>(c, scheme, n);
             bench_one::<f64>(c, scheme, n);

@@ -1,0 +1,73 @@
+//! The time loop allocates nothing: a counting global allocator watches `advance_to` of every
+//! scheme (after construction, which allocates every buffer once).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use basintwin_core::{Backend, Boundaries, BoundaryKind, Manning, Scheme, State, Terrain};
+use basintwin_engine_tests::backend;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn time_loop_does_not_allocate() {
+    let grid = basintwin_core::Grid::new(64, 48, 1.0, 1.0).unwrap_or_else(|e| panic!("{e}"));
+    let bed = grid.map_centres(|x, y| 0.01 * x + 0.2 * (y / 5.0).sin());
+    let active: Vec<bool> = (0..grid.cells()).map(|k| k % 97 != 0).collect();
+    let terrain = Terrain::with_mask(&grid, bed, active, Manning::Uniform(0.03))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let depth = grid.map_centres(|x, _| if x < 20.0 { 1.0 } else { 0.0 });
+    let mut bc = Boundaries::walls();
+    bc.east = BoundaryKind::Free;
+    for scheme in Scheme::ALL {
+        for threads in [1, 2] {
+            let mut b = backend(
+                &grid,
+                &terrain,
+                State::<f32>::from_depth(&depth),
+                scheme,
+                bc,
+                Some(threads),
+            );
+            assert!(
+                ALLOCATIONS.load(Ordering::Relaxed) > 0,
+                "the counter counts"
+            );
+            // Warm up: rayon's workers start and register on first use.
+            b.advance_to(0.5).unwrap_or_else(|e| panic!("{e}"));
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            let steps = b.steps();
+            b.advance_to(10.0).unwrap_or_else(|e| panic!("{e}"));
+            let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
+            assert!(b.steps() > steps + 20, "{scheme}: too few steps to tell");
+            assert_eq!(
+                allocated, 0,
+                "{scheme}, {threads} threads: {allocated} allocations in the time loop"
+            );
+        }
+    }
+}
