@@ -7,11 +7,11 @@
 #   make lint    rustfmt and clippy, warnings as errors
 #
 # Elsewhere than Debian/Ubuntu, install the packages listed in APT_PACKAGES with your package
-# manager (the engine core needs none: only a Rust toolchain >= 1.95).
+# manager, and a Rust toolchain >= 1.95.
 
 CARGO ?= cargo
-# System packages the build needs; the crates that bring GDAL, HDF5, Vulkan and bevy add theirs.
-APT_PACKAGES ?=
+# System packages the build and tests need (GDAL for terrain and maps; gdalinfo in tests).
+APT_PACKAGES ?= pkg-config libgdal-dev gdal-bin
 
 .PHONY: all deps test run bench lint clean
 
@@ -19,11 +19,15 @@ all: test
 
 deps:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust >= 1.95 from https://rustup.rs"; exit 2; }
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	@if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then \
+		echo "not a Debian/Ubuntu system: make sure these (or your distribution's equivalents) are installed: $(APT_PACKAGES)"; \
+	else \
+		missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+		if [ -n "$$missing" ]; then \
+			echo "installing:$$missing"; \
+			if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+		fi; \
 	fi
 
 test: deps

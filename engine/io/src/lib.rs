@@ -1,0 +1,11 @@
+//! # basintwin-io
+//!
+//! Terrain in, results out. [`raster`] reads DEMs through GDAL (GeoTIFF and every raster format
+//! GDAL reads) into the core's grid and bed, and writes flood maps as Cloud-Optimized GeoTIFF.
+//! The numerics crate stays free of GDAL.
+
+pub mod error;
+pub mod raster;
+
+pub use error::IoError;
+pub use raster::{Dem, DemOptions, RasterInfo, raster_info, read_dem, write_map};
