@@ -1,7 +1,7 @@
 # basintwin — build, test and run.
 #
-#   make test    install missing system packages (Debian/Ubuntu), run every test and the
-#                benchmark smoke test
+#   make test    install missing system packages (Debian/Ubuntu) and the Python packages of the
+#                snapshot check (in .venv-test), run every test and the benchmark smoke test
 #   make run     the main demo (until the scenario CLI lands: a dam break through the library API)
 #   make bench   the criterion benchmarks (cell updates per second per scheme x precision x size)
 #   make lint    rustfmt and clippy, warnings as errors
@@ -10,8 +10,9 @@
 # manager, and a Rust toolchain >= 1.95.
 
 CARGO ?= cargo
-# System packages the build and tests need (GDAL for terrain and maps; gdalinfo in tests).
-APT_PACKAGES ?= pkg-config libgdal-dev gdal-bin
+# System packages the build and tests need: GDAL (terrain, maps; gdalinfo in tests), HDF5
+# (snapshots), netCDF tools (ncdump in tests), Python venv (the xarray check of snapshots).
+APT_PACKAGES ?= pkg-config libgdal-dev gdal-bin libhdf5-dev netcdf-bin python3-venv
 
 .PHONY: all deps test run bench lint clean
 
@@ -30,15 +31,24 @@ deps:
 		fi; \
 	fi
 
-test: deps
-	$(CARGO) test --workspace --all-targets
-	BASINTWIN_BENCH_QUICK=1 $(CARGO) bench -p basintwin-benches --bench schemes -- --test
+# Python environment in which the tests check that xarray opens the snapshots.
+VENV ?= .venv-test
+PY_PACKAGES ?= "numpy<3" "xarray>=2024" "h5netcdf>=1.3" "h5py>=3.10" "netCDF4>=1.6"
+
+$(VENV)/.ready:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q $(PY_PACKAGES)
+	touch $@
+
+test: deps $(VENV)/.ready
+	BASINTWIN_REQUIRE_PYTHON=1 BASINTWIN_TEST_PYTHON=$(abspath $(VENV))/bin/python $(CARGO) test --workspace --all-targets
+	BASINTWIN_BENCH_QUICK=1 $(CARGO) bench -p basintwin-benches --bench schemes --bench io -- --test
 
 run: deps
 	$(CARGO) run --release -p basintwin-examples --bin dam_break -- fv1 f32
 
 bench: deps
-	$(CARGO) bench -p basintwin-benches --bench schemes
+	$(CARGO) bench -p basintwin-benches --bench schemes --bench io
 
 lint: deps
 	$(CARGO) fmt --all -- --check

@@ -6,6 +6,10 @@
 
 pub mod error;
 pub mod raster;
+pub mod snapshot;
 
 pub use error::IoError;
-pub use raster::{Dem, DemOptions, RasterInfo, raster_info, read_dem, write_map};
+pub use raster::{
+    Dem, DemOptions, FLOOD_MAPS, RasterInfo, raster_info, read_dem, write_flood_maps, write_map,
+};
+pub use snapshot::{SnapshotMeta, SnapshotWriter, Which, read_snapshot, snapshot_times};

@@ -446,3 +446,60 @@ fn info_reports_size_extent_crs_nodata_and_range() {
     assert!((info.nodata_share - 1.0 / 12.0).abs() < 1e-12);
     assert!(info.to_string().contains("UTM zone 31N"));
 }
+
+#[test]
+fn flood_maps_of_a_real_run() {
+    use basintwin_core::{Backend, CpuBackend, Manning, Maxima, Scheme, SolverConfig, State};
+    let d = tmpdir("flood");
+    let dem = d.join("dem.tif");
+    // A 30 x 10 sloping channel, 5 m cells, one nodata cell.
+    let (nx, ny) = (30, 10);
+    let mut rows: Vec<f32> = (0..nx * ny)
+        .map(|k| 10.0 - 0.05 * (k % nx) as f32)
+        .collect();
+    rows[15] = -9999.0;
+    geotiff(
+        &dem,
+        [0.0, 5.0, 0.0, 50.0, 0.0, -5.0],
+        Some(32631),
+        Some(-9999.0),
+        (nx, ny),
+        rows,
+    );
+    let got = read_dem(&dem, &DemOptions::default()).unwrap();
+    let terrain = got.terrain(Manning::Uniform(0.03)).unwrap();
+    let depth = got
+        .grid
+        .map_centres(|x, _| if x < 25.0 { 1.0 } else { 0.0 });
+    let mut b = CpuBackend::<f32>::new(
+        got.grid.clone(),
+        &terrain,
+        State::from_depth(&depth),
+        SolverConfig::new(Scheme::Fv1),
+        None,
+    )
+    .unwrap();
+    b.advance_to(20.0).unwrap();
+    let mut m = Maxima::new(got.grid.cells());
+    b.read_maxima(&mut m).unwrap();
+    let paths = basintwin_io::write_flood_maps(&d, &got.grid, &got.active, &m, false).unwrap();
+    assert_eq!(paths.len(), 4);
+    let depth_map = read_dem(&paths[0], &DemOptions::default()).unwrap();
+    let arrival = read_dem(&paths[3], &DemOptions::default()).unwrap();
+    for k in 0..got.grid.cells() {
+        if !got.active[k] {
+            assert!(!depth_map.active[k] && !arrival.active[k]);
+            continue;
+        }
+        assert_eq!(depth_map.bed_m[k], f64::from(m.depth_m[k]));
+        // Reached cells carry their arrival time; the rest are nodata.
+        assert_eq!(arrival.active[k], !m.arrival_s[k].is_nan());
+    }
+    let reached = arrival.active.iter().filter(|a| **a).count();
+    assert!(
+        reached > 50 && reached < got.grid.cells() - 1,
+        "{reached} cells reached"
+    );
+    let e = basintwin_io::write_flood_maps(&d, &got.grid, &got.active, &m, false).unwrap_err();
+    assert!(e.to_string().contains("max_depth.tif") && e.to_string().contains("already exists"));
+}

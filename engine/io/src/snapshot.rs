@@ -1,0 +1,493 @@
+//! Snapshots: one HDF5 file per run, laid out so that NetCDF-4 readers (netCDF-C, xarray with
+//! h5netcdf or netcdf4, GDAL's netCDF driver, QGIS) open it as CF data.
+//!
+//! - Dimensions `time` (unlimited), `y`, `x` are HDF5 dimension scales with coordinate values:
+//!   cell centres in the DEM's CRS (metres), `y` ascending (south first, as the core stores
+//!   rows), `time` in seconds since the run's start, with a CF `units` attribute naming it.
+//! - `h`, `u`, `v`, `eta` are float32 `(time, y, x)`, chunked one snapshot at a time (split into
+//!   blocks of rows for large grids), shuffled and deflated; NaN outside the domain.
+//! - `z` `(y, x)` is written once; `crs` carries `crs_wkt`, `spatial_ref` and `GeoTransform`,
+//!   and every gridded variable points at it with `grid_mapping`.
+//! - Each snapshot is appended and the file flushed before `append` returns, so a run killed
+//!   between snapshots leaves a file holding every snapshot completed.
+//!
+//! HDF5 dimension scales come from the high-level library (`libhdf5_hl`); the `hdf5` crate does
+//! not wrap them, so the two functions needed are declared here.
+
+use std::ffi::{CString, c_char, c_uint};
+use std::path::{Path, PathBuf};
+
+use basintwin_core::{Grid, Real, State};
+use hdf5::types::VarLenUnicode;
+use hdf5::{Dataset, File, Group};
+use hdf5_sys::h5i::hid_t;
+use ndarray::{ArrayView1, ArrayView2, s};
+
+use crate::error::IoError;
+
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    fn H5DSset_scale(dsid: hid_t, dimname: *const c_char) -> i32;
+    fn H5DSattach_scale(did: hid_t, dsid: hid_t, idx: c_uint) -> i32;
+}
+
+/// Marks `scale` as the dimension scale named `name`.
+fn set_scale(scale: &Dataset, name: &str) -> Result<(), String> {
+    let c = CString::new(name).map_err(|e| e.to_string())?;
+    let id = scale.id();
+    // SAFETY: `id` is a valid, open dataset identifier owned by `scale`, `c` a NUL-terminated
+    // string living across the call; HDF5 calls are serialised by the crate's global lock.
+    #[allow(unsafe_code)]
+    let rc = hdf5::sync::sync(|| unsafe { H5DSset_scale(id, c.as_ptr()) });
+    if rc < 0 {
+        return Err(format!("H5DSset_scale({name}) failed"));
+    }
+    Ok(())
+}
+
+/// Attaches dimension scale `scale` to dimension `idx` of `var`.
+fn attach_scale(var: &Dataset, scale: &Dataset, idx: u32) -> Result<(), String> {
+    let (v, d) = (var.id(), scale.id());
+    // SAFETY: both identifiers are valid, open datasets owned by the arguments; HDF5 calls are
+    // serialised by the crate's global lock.
+    #[allow(unsafe_code)]
+    let rc = hdf5::sync::sync(|| unsafe { H5DSattach_scale(v, d, idx) });
+    if rc < 0 {
+        return Err(format!("H5DSattach_scale(dimension {idx}) failed"));
+    }
+    Ok(())
+}
+
+/// Run-level metadata written as global attributes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotMeta {
+    pub title: String,
+    /// The scenario file (or case name) the run came from.
+    pub scenario: String,
+    pub scheme: String,
+    pub backend: String,
+    pub precision: String,
+    /// ISO 8601 start of the run (e.g. `2026-06-01T00:00:00Z`); times are seconds since it.
+    /// Without one, times count from `1970-01-01T00:00:00Z` and the file says so.
+    pub start: Option<String>,
+}
+
+/// The gridded variables of a snapshot.
+const VARIABLES: [(&str, &str, &str, Option<&str>); 4] = [
+    ("h", "m", "water depth", None),
+    ("u", "m s-1", "depth-averaged eastward (x) velocity", None),
+    ("v", "m s-1", "depth-averaged northward (y) velocity", None),
+    (
+        "eta",
+        "m",
+        "free-surface elevation",
+        Some("water_surface_height_above_reference_datum"),
+    ),
+];
+
+/// Appends snapshots to one HDF5/NetCDF-4 file.
+#[derive(Debug)]
+pub struct SnapshotWriter {
+    path: PathBuf,
+    file: File,
+    time: Dataset,
+    vars: [Dataset; 4],
+    nx: usize,
+    ny: usize,
+    /// Bed elevation (NaN outside the domain), for `eta`.
+    bed: Vec<f32>,
+    scratch: Vec<f32>,
+    count: usize,
+}
+
+fn h5err(path: &Path, what: &str) -> impl Fn(hdf5::Error) -> IoError {
+    let path = path.to_path_buf();
+    let what = what.to_string();
+    move |e| IoError::Write {
+        path: path.clone(),
+        detail: format!("{what}: {e}"),
+    }
+}
+
+fn str_attr(loc: &hdf5::Location, name: &str, value: &str, path: &Path) -> Result<(), IoError> {
+    let v: VarLenUnicode = value.parse().map_err(|e| IoError::Write {
+        path: path.to_path_buf(),
+        detail: format!("attribute {name}: {e:?}"),
+    })?;
+    loc.new_attr::<VarLenUnicode>()
+        .shape(())
+        .create(name)
+        .and_then(|a| a.write_scalar(&v))
+        .map_err(h5err(path, &format!("writing attribute {name}")))
+}
+
+fn coord(group: &Group, name: &str, values: &[f64], path: &Path) -> Result<Dataset, IoError> {
+    let ds = group
+        .new_dataset::<f64>()
+        .shape(values.len())
+        .create(name)
+        .map_err(h5err(path, &format!("creating coordinate {name}")))?;
+    ds.write(ArrayView1::from(values))
+        .map_err(h5err(path, &format!("writing coordinate {name}")))?;
+    Ok(ds)
+}
+
+impl SnapshotWriter {
+    /// Creates `path` for a run on `grid` with bed `bed_m` (NaN outside the domain). Refuses
+    /// to replace an existing file unless `overwrite`.
+    pub fn create(
+        path: impl AsRef<Path>,
+        grid: &Grid,
+        bed_m: &[f64],
+        meta: &SnapshotMeta,
+        overwrite: bool,
+    ) -> Result<Self, IoError> {
+        let path = path.as_ref();
+        let (nx, ny) = (grid.nx, grid.ny);
+        if bed_m.len() != grid.cells() {
+            return Err(IoError::Invalid {
+                path: path.to_path_buf(),
+                what: format!("bed has {} values for {nx} x {ny} cells", bed_m.len()),
+            });
+        }
+        if path.exists() && !overwrite {
+            return Err(IoError::Exists {
+                path: path.to_path_buf(),
+            });
+        }
+        match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => {
+                return Err(IoError::Write {
+                    path: path.to_path_buf(),
+                    detail: format!("the folder {} does not exist", d.display()),
+                });
+            }
+            _ => {}
+        }
+        let file = if overwrite {
+            File::create(path)
+        } else {
+            File::create_excl(path)
+        }
+        .map_err(h5err(path, "creating the file"))?;
+        let root: &Group = &file;
+        // Coordinates.
+        let xs: Vec<f64> = (0..nx).map(|i| grid.cell_centre_m(i, 0).0).collect();
+        let ys: Vec<f64> = (0..ny).map(|j| grid.cell_centre_m(0, j).1).collect();
+        let x = coord(root, "x", &xs, path)?;
+        let y = coord(root, "y", &ys, path)?;
+        let time = root
+            .new_dataset::<f64>()
+            .chunk(1024)
+            .shape(0..)
+            .create("time")
+            .map_err(h5err(path, "creating time"))?;
+        let geographic = grid.crs_wkt.starts_with("GEOGCS") || grid.crs_wkt.starts_with("GEOGCRS");
+        let (xn, yn, xu) = if geographic {
+            ("longitude", "latitude", "degrees")
+        } else {
+            ("projection_x_coordinate", "projection_y_coordinate", "m")
+        };
+        for (ds, std, axis, long) in [
+            (&x, xn, "X", "x coordinate of cell centre"),
+            (&y, yn, "Y", "y coordinate of cell centre"),
+        ] {
+            str_attr(ds, "standard_name", std, path)?;
+            str_attr(ds, "long_name", long, path)?;
+            str_attr(ds, "units", xu, path)?;
+            str_attr(ds, "axis", axis, path)?;
+        }
+        let start = meta
+            .start
+            .clone()
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+        str_attr(&time, "standard_name", "time", path)?;
+        str_attr(&time, "long_name", "time since the start of the run", path)?;
+        str_attr(&time, "units", &format!("seconds since {start}"), path)?;
+        str_attr(&time, "calendar", "proleptic_gregorian", path)?;
+        str_attr(&time, "axis", "T", path)?;
+        let scale_err = |e: String| IoError::Write {
+            path: path.to_path_buf(),
+            detail: e,
+        };
+        set_scale(&x, "x").map_err(scale_err)?;
+        set_scale(&y, "y").map_err(scale_err)?;
+        set_scale(&time, "time").map_err(scale_err)?;
+        // Grid mapping.
+        let crs = root
+            .new_dataset::<i32>()
+            .shape(())
+            .create("crs")
+            .map_err(h5err(path, "creating crs"))?;
+        crs.write_scalar(&0i32)
+            .map_err(h5err(path, "writing crs"))?;
+        if !grid.crs_wkt.is_empty() {
+            str_attr(&crs, "crs_wkt", &grid.crs_wkt, path)?;
+            str_attr(&crs, "spatial_ref", &grid.crs_wkt, path)?;
+        }
+        let y_north = grid.y_south_m + ny as f64 * grid.dy_m;
+        let gt = format!(
+            "{} {} 0 {} 0 {}",
+            grid.x_west_m, grid.dx_m, y_north, -grid.dy_m
+        );
+        str_attr(&crs, "GeoTransform", &gt, path)?;
+        str_attr(&crs, "long_name", "coordinate reference system", path)?;
+        // Bed, once.
+        let bed: Vec<f32> = bed_m.iter().map(|&z| z as f32).collect();
+        let z = root
+            .new_dataset::<f32>()
+            .shape((ny, nx))
+            .chunk(chunk_2d(nx, ny))
+            .shuffle()
+            .deflate(4)
+            .create("z")
+            .map_err(h5err(path, "creating z"))?;
+        let view = ArrayView2::from_shape((ny, nx), &bed).map_err(|e| IoError::Write {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        z.write(view).map_err(h5err(path, "writing z"))?;
+        str_attr(&z, "units", "m", path)?;
+        str_attr(&z, "long_name", "bed elevation", path)?;
+        str_attr(&z, "standard_name", "surface_altitude", path)?;
+        str_attr(&z, "grid_mapping", "crs", path)?;
+        nan_fill_attr(&z, path)?;
+        attach_scale(&z, &y, 0).map_err(scale_err)?;
+        attach_scale(&z, &x, 1).map_err(scale_err)?;
+        // Time-dependent variables.
+        let (cy, cx) = chunk_2d(nx, ny);
+        let mut vars = Vec::with_capacity(4);
+        for (name, units, long, std) in VARIABLES {
+            let ds = root
+                .new_dataset::<f32>()
+                .shape((0.., ny, nx))
+                .chunk((1, cy, cx))
+                .shuffle()
+                .deflate(DEFLATE_LEVEL)
+                .fill_value(f32::NAN)
+                .create(name)
+                .map_err(h5err(path, &format!("creating {name}")))?;
+            str_attr(&ds, "units", units, path)?;
+            str_attr(&ds, "long_name", long, path)?;
+            if let Some(std) = std {
+                str_attr(&ds, "standard_name", std, path)?;
+            }
+            str_attr(&ds, "grid_mapping", "crs", path)?;
+            nan_fill_attr(&ds, path)?;
+            attach_scale(&ds, &time, 0).map_err(scale_err)?;
+            attach_scale(&ds, &y, 1).map_err(scale_err)?;
+            attach_scale(&ds, &x, 2).map_err(scale_err)?;
+            vars.push(ds);
+        }
+        // Global attributes.
+        for (k, v) in [
+            ("Conventions", "CF-1.8"),
+            ("title", meta.title.as_str()),
+            ("source", "basintwin shallow-water model"),
+            ("scenario", meta.scenario.as_str()),
+            ("scheme", meta.scheme.as_str()),
+            ("backend", meta.backend.as_str()),
+            ("precision", meta.precision.as_str()),
+            ("basintwin_version", env!("CARGO_PKG_VERSION")),
+            ("start", start.as_str()),
+        ] {
+            str_attr(root, k, v, path)?;
+        }
+        if meta.start.is_none() {
+            str_attr(
+                root,
+                "comment",
+                "the run has no start date: times count seconds from the start of the run, labelled as 1970-01-01",
+                path,
+            )?;
+        }
+        file.flush().map_err(h5err(path, "flushing"))?;
+        let vars: [Dataset; 4] = match vars.try_into() {
+            Ok(v) => v,
+            Err(_) => {
+                return Err(IoError::Write {
+                    path: path.to_path_buf(),
+                    detail: "internal: expected four variables".into(),
+                });
+            }
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            time,
+            vars,
+            nx,
+            ny,
+            bed,
+            scratch: vec![0.0; nx * ny],
+            count: 0,
+        })
+    }
+
+    /// Snapshots written so far.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends the state at `time_s` and flushes the file. Velocities are zero in dry cells;
+    /// every variable is NaN outside the domain (where the bed is NaN).
+    pub fn append<R: Real>(&mut self, time_s: f64, state: &State<R>) -> Result<(), IoError> {
+        let path = self.path.clone();
+        let n = self.nx * self.ny;
+        if state.cells() != n {
+            return Err(IoError::Invalid {
+                path,
+                what: format!("state has {} cells, the file {}", state.cells(), n),
+            });
+        }
+        let k = self.count;
+        let shape3 = (k + 1, self.ny, self.nx);
+        self.time
+            .resize(k + 1)
+            .map_err(h5err(&path, "growing time"))?;
+        self.time
+            .write_slice(&[time_s], s![k..k + 1])
+            .map_err(h5err(&path, "writing time"))?;
+        let dry = 1e-6;
+        for (vi, var) in self.vars.iter().enumerate() {
+            for (c, out) in self.scratch.iter_mut().enumerate() {
+                let (h, z) = (state.h[c].f64(), self.bed[c]);
+                *out = if z.is_nan() {
+                    f32::NAN
+                } else {
+                    match vi {
+                        0 => h as f32,
+                        1 if h > dry => (state.qx[c].f64() / h) as f32,
+                        2 if h > dry => (state.qy[c].f64() / h) as f32,
+                        3 => (f64::from(z) + h) as f32,
+                        _ => 0.0,
+                    }
+                };
+            }
+            var.resize(shape3)
+                .map_err(h5err(&path, "growing a variable"))?;
+            let view = ArrayView2::from_shape((self.ny, self.nx), &self.scratch).map_err(|e| {
+                IoError::Write {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
+            var.write_slice(view, s![k, .., ..])
+                .map_err(h5err(&path, "writing a snapshot"))?;
+        }
+        self.file.flush().map_err(h5err(&path, "flushing"))?;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+fn nan_fill_attr(ds: &Dataset, path: &Path) -> Result<(), IoError> {
+    ds.new_attr::<f32>()
+        .shape(())
+        .create("_FillValue")
+        .and_then(|a| a.write_scalar(&f32::NAN))
+        .map_err(h5err(path, "writing _FillValue"))
+}
+
+/// Deflate level of the time-dependent variables: level 1 compresses depth fields nearly as well
+/// as higher levels (after the byte shuffle, dry areas are runs of zeros) and several times faster.
+const DEFLATE_LEVEL: u8 = 1;
+
+/// Chunk of a 2D field: whole rows, at most about 4 MiB of float32.
+fn chunk_2d(nx: usize, ny: usize) -> (usize, usize) {
+    let rows = ((1 << 20) / nx.max(1)).clamp(1, ny.max(1));
+    (rows, nx.max(1))
+}
+
+/// Which snapshot to read back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Which {
+    Last,
+    /// The snapshot at this time (seconds since the start), within a millisecond.
+    At(f64),
+}
+
+/// Times (seconds since the start) of the snapshots in a file.
+pub fn snapshot_times(path: impl AsRef<Path>) -> Result<Vec<f64>, IoError> {
+    let path = path.as_ref();
+    let file = open_snapshots(path)?;
+    let time = file.dataset("time").map_err(not_snapshots(path, "time"))?;
+    time.read_raw::<f64>().map_err(not_snapshots(path, "time"))
+}
+
+fn open_snapshots(path: &Path) -> Result<File, IoError> {
+    if !path.exists() {
+        return Err(IoError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    File::open(path).map_err(|e| IoError::Invalid {
+        path: path.to_path_buf(),
+        what: format!("not an HDF5 snapshot file ({e})"),
+    })
+}
+
+fn not_snapshots(path: &Path, what: &str) -> impl Fn(hdf5::Error) -> IoError {
+    let path = path.to_path_buf();
+    let what = what.to_string();
+    move |e| IoError::Invalid {
+        path: path.clone(),
+        what: format!("not a basintwin snapshot file: cannot read {what} ({e})"),
+    }
+}
+
+/// Reads a snapshot back as a core state (for hot start / restart): depth, and discharges
+/// `h u`, `h v`; cells outside the domain are dry. Returns the snapshot's time too.
+pub fn read_snapshot<R: Real>(
+    path: impl AsRef<Path>,
+    which: Which,
+) -> Result<(f64, State<R>), IoError> {
+    let path = path.as_ref();
+    let file = open_snapshots(path)?;
+    let time = file.dataset("time").map_err(not_snapshots(path, "time"))?;
+    let times = time
+        .read_raw::<f64>()
+        .map_err(not_snapshots(path, "time"))?;
+    let k = match which {
+        Which::Last => times.len().checked_sub(1),
+        Which::At(t) => times.iter().position(|&s| (s - t).abs() <= 1e-3),
+    };
+    let Some(k) = k else {
+        return Err(IoError::Invalid {
+            path: path.to_path_buf(),
+            what: match which {
+                Which::Last => "the file holds no snapshot yet".into(),
+                Which::At(t) => format!(
+                    "no snapshot at t = {t} s (the file has {} snapshots, at {:?} s)",
+                    times.len(),
+                    &times[..times.len().min(12)]
+                ),
+            },
+        });
+    };
+    let read = |name: &str| -> Result<Vec<f32>, IoError> {
+        let ds = file.dataset(name).map_err(not_snapshots(path, name))?;
+        let a: ndarray::Array2<f32> = ds
+            .read_slice(s![k, .., ..])
+            .map_err(not_snapshots(path, name))?;
+        Ok(a.iter().copied().collect())
+    };
+    let (h, u, v) = (read("h")?, read("u")?, read("v")?);
+    let fin = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
+    let mut state = State::<R>::dry(h.len());
+    for c in 0..h.len() {
+        let d = fin(h[c]).max(0.0);
+        state.h[c] = R::c(d);
+        state.qx[c] = R::c(d * fin(u[c]));
+        state.qy[c] = R::c(d * fin(v[c]));
+    }
+    Ok((times[k], state))
+}
