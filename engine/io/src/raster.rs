@@ -633,10 +633,8 @@ pub fn write_flood_maps<R: basintwin_core::Real>(
         field(&maxima.arrival_s),
     ];
     // Check every target first, so that a refusal leaves no half-written set behind.
-    if !overwrite {
-        if let Some(p) = FLOOD_MAPS.iter().map(|n| dir.join(n)).find(|p| p.exists()) {
-            return Err(IoError::Exists { path: p });
-        }
+    if !overwrite && let Some(p) = FLOOD_MAPS.iter().map(|n| dir.join(n)).find(|p| p.exists()) {
+        return Err(IoError::Exists { path: p });
     }
     let mut written = Vec::with_capacity(4);
     for (name, values) in FLOOD_MAPS.iter().zip(&maps) {
