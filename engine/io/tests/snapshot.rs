@@ -13,6 +13,15 @@ use basintwin_io::{SnapshotMeta, SnapshotWriter, Which, read_snapshot, snapshot_
 
 const UTM31N: &str = r#"PROJCS["WGS 84 / UTM zone 31N",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",3],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","32631"]]"#;
 
+/// The tests of this file run one at a time: a child process (the SIGKILL test, ncdump,
+/// gdalinfo) inherits the file descriptors open in the parent when it starts, and with them
+/// HDF5's lock on any snapshot file another test has open at that moment.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("basintwin-snap-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -65,6 +74,7 @@ fn write_three(path: &Path) {
 
 #[test]
 fn snapshots_read_back_equal() {
+    let _serial = serial();
     let d = tmpdir("roundtrip");
     let p = d.join("snapshots.h5");
     write_three(&p);
@@ -95,6 +105,7 @@ fn snapshots_read_back_equal() {
 
 #[test]
 fn ncdump_reads_the_header_as_netcdf4() {
+    let _serial = serial();
     let d = tmpdir("ncdump");
     let p = d.join("snapshots.h5");
     write_three(&p);
@@ -125,6 +136,7 @@ fn ncdump_reads_the_header_as_netcdf4() {
 
 #[test]
 fn gdal_reads_a_variable_with_size_and_crs() {
+    let _serial = serial();
     let d = tmpdir("gdal");
     let p = d.join("snapshots.h5");
     write_three(&p);
@@ -157,6 +169,7 @@ fn python() -> Option<PathBuf> {
 
 #[test]
 fn xarray_opens_selects_by_time_and_gets_the_same_numbers() {
+    let _serial = serial();
     let Some(py) = python() else {
         assert!(
             std::env::var_os("BASINTWIN_REQUIRE_PYTHON").is_none(),
@@ -226,6 +239,7 @@ fn kill_child_writer() {
 
 #[test]
 fn sigkill_between_snapshots_keeps_the_file() {
+    let _serial = serial();
     let d = tmpdir("kill");
     let p = d.join("snapshots.h5");
     let exe = std::env::current_exe().unwrap();
@@ -264,6 +278,7 @@ fn sigkill_between_snapshots_keeps_the_file() {
 
 #[test]
 fn never_overwrites_and_reports_bad_folders() {
+    let _serial = serial();
     let d = tmpdir("overwrite");
     let p = d.join("snapshots.h5");
     write_three(&p);
