@@ -320,3 +320,30 @@ fn never_overwrites_and_reports_bad_folders() {
         "{e}"
     );
 }
+
+#[test]
+fn snapshots_are_compressed() {
+    let _serial = serial();
+    let d = tmpdir("size");
+    let p = d.join("snapshots.h5");
+    let g = Grid::georeferenced(300, 200, 5.0, 5.0, 500000.0, 4000000.0, UTM31N.into()).unwrap();
+    let bed = g.map_centres(|x, y| 0.01 * (x - 500000.0) + 0.002 * (y - 4000000.0));
+    // Half the domain dry, a smooth wave in the other half.
+    let h = g.map_centres(|x, y| (2.0 - 0.004 * (x - 500000.0) + 0.1 * (y / 37.0).sin()).max(0.0));
+    let mut w = SnapshotWriter::create(&p, &g, &bed, &meta(), false).unwrap();
+    for t in [0.0, 60.0, 120.0] {
+        w.append(t, &State::<f32>::from_depth(&h)).unwrap();
+    }
+    drop(w);
+    let raw = 3 * 4 * g.cells() * 4 + g.cells() * 4;
+    let size = std::fs::metadata(&p).unwrap().len() as usize;
+    println!(
+        "3 snapshots of {} cells: {size} bytes ({:.1} % of raw float32)",
+        g.cells(),
+        100.0 * size as f64 / raw as f64
+    );
+    assert!(size < raw / 3, "{size} bytes for {raw} raw");
+    let (_, s) = read_snapshot::<f32>(&p, Which::Last).unwrap();
+    let k = g.index(17, 123);
+    assert_eq!(s.h[k], h[k] as f32);
+}
