@@ -10,6 +10,7 @@ pub mod snapshot;
 
 pub use error::IoError;
 pub use raster::{
-    Dem, DemOptions, FLOOD_MAPS, RasterInfo, raster_info, read_dem, write_flood_maps, write_map,
+    Dem, DemOptions, FLOOD_MAPS, RasterInfo, Resample, raster_info, read_aligned, read_dem,
+    write_flood_maps, write_map,
 };
 pub use snapshot::{SnapshotMeta, SnapshotWriter, Which, read_snapshot, snapshot_times};

@@ -443,8 +443,260 @@ fn reproject_to(
         b.fill(nodata, None)
             .map_err(gdal_err(path, "filling nodata"))?;
     }
-    gdal::raster::reproject(src, &dst).map_err(gdal_err(path, "reprojecting the DEM"))?;
+    warp(src, &dst, Resample::Bilinear).map_err(gdal_err(path, "reprojecting the DEM"))?;
     Ok(dst)
+}
+
+/// Resampling method for rasters brought onto the DEM's grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resample {
+    /// The value of the source cell under the target cell centre: for classes (land use) and
+    /// piecewise-constant parameters.
+    Nearest,
+    /// Bilinear interpolation: for smooth fields (water levels, depths).
+    Bilinear,
+    /// Cubic convolution.
+    Cubic,
+    /// Mean of the source cells covering the target cell: for fine rasters onto a coarser grid.
+    Average,
+    /// Most frequent source value: classes onto a coarser grid.
+    Mode,
+}
+
+impl Resample {
+    pub fn name(self) -> &'static str {
+        match self {
+            Resample::Nearest => "nearest",
+            Resample::Bilinear => "bilinear",
+            Resample::Cubic => "cubic",
+            Resample::Average => "average",
+            Resample::Mode => "mode",
+        }
+    }
+
+    fn gdal(self) -> gdal_sys::GDALResampleAlg::Type {
+        use gdal_sys::GDALResampleAlg as A;
+        match self {
+            Resample::Nearest => A::GRA_NearestNeighbour,
+            Resample::Bilinear => A::GRA_Bilinear,
+            Resample::Cubic => A::GRA_Cubic,
+            Resample::Average => A::GRA_Average,
+            Resample::Mode => A::GRA_Mode,
+        }
+    }
+}
+
+impl std::str::FromStr for Resample {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "nearest" => Ok(Resample::Nearest),
+            "bilinear" => Ok(Resample::Bilinear),
+            "cubic" => Ok(Resample::Cubic),
+            "average" => Ok(Resample::Average),
+            "mode" => Ok(Resample::Mode),
+            other => Err(format!(
+                "unknown resampling '{other}': expected nearest, bilinear, cubic, average or mode"
+            )),
+        }
+    }
+}
+
+/// Warps band 1 of `src` into `dst` (which carries the target grid, CRS and nodata) with
+/// `GDALReprojectImage`; source and target nodata are honoured.
+fn warp(src: &Dataset, dst: &Dataset, method: Resample) -> gdal::errors::Result<()> {
+    // SAFETY: both handles are valid, open datasets owned by the arguments for the whole call;
+    // null WKTs mean "take the datasets' own CRS", a null progress callback and null warp options
+    // are documented defaults of GDALReprojectImage.
+    #[allow(unsafe_code)]
+    let rc = unsafe {
+        gdal_sys::GDALReprojectImage(
+            src.c_dataset(),
+            std::ptr::null(),
+            dst.c_dataset(),
+            std::ptr::null(),
+            method.gdal(),
+            0.0,
+            0.0,
+            None,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    if rc == gdal_sys::CPLErr::CE_None {
+        Ok(())
+    } else {
+        Err(gdal::errors::GdalError::CplError {
+            class: rc,
+            number: 0,
+            msg: "GDALReprojectImage failed".into(),
+        })
+    }
+}
+
+/// Reads band 1 of a parameter raster (Manning's n, initial depth or level, ...) onto `grid`
+/// (core order, row 0 south): directly when it is on the same grid, otherwise warped from its
+/// own CRS and cells with `method`. Nodata, and cells the raster does not cover, are NaN. A
+/// raster that does not overlap the grid at all is an error; `what` names the raster in it.
+pub fn read_aligned(
+    path: impl AsRef<Path>,
+    grid: &Grid,
+    method: Resample,
+    what: &str,
+) -> Result<Vec<f64>, IoError> {
+    let path = path.as_ref();
+    let src = open(path)?;
+    let (x0, dx, y0, dy) = north_up(&src, path)?;
+    let (ncols, nrows) = src.raster_size();
+    let (nx, ny) = (grid.nx, grid.ny);
+    let y_north = grid.y_south_m + ny as f64 * grid.dy_m;
+    let grid_srs = if grid.crs_wkt.is_empty() {
+        None
+    } else {
+        let mut s =
+            SpatialRef::from_wkt(&grid.crs_wkt).map_err(gdal_err(path, "reading the DEM's CRS"))?;
+        s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        Some(s)
+    };
+    let src_srs = srs_of(&src);
+    let same_crs = match (&src_srs, &grid_srs) {
+        (Some(a), Some(b)) => a.to_wkt().ok() == b.to_wkt().ok(),
+        (None, _) => true, // no CRS: taken to be the DEM's
+        (Some(_), None) => true,
+    };
+    let close = |a: f64, b: f64, d: f64| (a - b).abs() <= 1e-6 * d;
+    let same_grid = same_crs
+        && (ncols, nrows) == (nx, ny)
+        && close(x0, grid.x_west_m, grid.dx_m)
+        && close(y0, y_north, grid.dy_m)
+        && close(dx, grid.dx_m, grid.dx_m)
+        && close(dy, grid.dy_m, grid.dy_m);
+    let band_nodata = src
+        .rasterband(1)
+        .map_err(gdal_err(path, "opening band 1"))?
+        .no_data_value();
+    let north_up_values: Vec<f64> = if same_grid {
+        let band = src
+            .rasterband(1)
+            .map_err(gdal_err(path, "opening band 1"))?;
+        let buf: Buffer<f64> = band
+            .read_band_as::<f64>()
+            .map_err(gdal_err(path, "reading band 1"))?;
+        buf.data()
+            .iter()
+            .map(|&v| {
+                if v.is_finite() && band_nodata.is_none_or(|nd| v != nd) {
+                    v
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect()
+    } else {
+        // Quick overlap test in the grid's CRS before warping.
+        let mut bounds = [x0, y0 - nrows as f64 * dy, x0 + ncols as f64 * dx, y0];
+        if let (Some(s), Some(g)) = (&src_srs, &grid_srs)
+            && !same_crs
+        {
+            let tr =
+                CoordTransform::new(s, g).map_err(gdal_err(path, "setting up the reprojection"))?;
+            bounds = tr
+                .transform_bounds(&bounds, 21)
+                .map_err(gdal_err(path, "reprojecting the raster's extent"))?;
+        }
+        let g_bounds = [
+            grid.x_west_m,
+            grid.y_south_m,
+            grid.x_west_m + nx as f64 * grid.dx_m,
+            y_north,
+        ];
+        if bounds[0] >= g_bounds[2]
+            || bounds[2] <= g_bounds[0]
+            || bounds[1] >= g_bounds[3]
+            || bounds[3] <= g_bounds[1]
+        {
+            return Err(IoError::Invalid {
+                path: path.to_path_buf(),
+                what: format!(
+                    "the {what} raster (x {:.1} .. {:.1}, y {:.1} .. {:.1}) does not overlap the DEM (x {:.1} .. {:.1}, y {:.1} .. {:.1})",
+                    bounds[0],
+                    bounds[2],
+                    bounds[1],
+                    bounds[3],
+                    g_bounds[0],
+                    g_bounds[2],
+                    g_bounds[1],
+                    g_bounds[3]
+                ),
+            });
+        }
+        let nodata = -3.0e38;
+        let mem = DriverManager::get_driver_by_name("MEM")
+            .map_err(gdal_err(path, "loading GDAL's MEM driver"))?;
+        let mut dst = mem
+            .create_with_band_type::<f64, _>("", nx, ny, 1)
+            .map_err(gdal_err(path, "allocating the aligned raster"))?;
+        dst.set_geo_transform(&[grid.x_west_m, grid.dx_m, 0.0, y_north, 0.0, -grid.dy_m])
+            .map_err(gdal_err(path, "setting the target geotransform"))?;
+        if let Some(g) = &grid_srs {
+            dst.set_spatial_ref(g)
+                .map_err(gdal_err(path, "setting the target CRS"))?;
+        }
+        {
+            let mut b = dst
+                .rasterband(1)
+                .map_err(gdal_err(path, "opening the target band"))?;
+            b.set_no_data_value(Some(nodata))
+                .map_err(gdal_err(path, "setting nodata"))?;
+            b.fill(nodata, None)
+                .map_err(gdal_err(path, "filling nodata"))?;
+        }
+        // A raster without a CRS is taken to be in the DEM's CRS.
+        if src_srs.is_none()
+            && let Some(g) = &grid_srs
+        {
+            let mem_src = src
+                .create_copy(&mem, "", &RasterCreationOptions::default())
+                .map_err(gdal_err(path, "copying the raster"))?;
+            let mut mem_src = mem_src;
+            mem_src
+                .set_spatial_ref(g)
+                .map_err(gdal_err(path, "assigning the DEM's CRS"))?;
+            warp(&mem_src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
+        } else {
+            warp(&src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
+        }
+        let band = dst
+            .rasterband(1)
+            .map_err(gdal_err(path, "opening the target band"))?;
+        let buf: Buffer<f64> = band
+            .read_band_as::<f64>()
+            .map_err(gdal_err(path, "reading the aligned raster"))?;
+        buf.data()
+            .iter()
+            .map(|&v| {
+                if v.is_finite() && v != nodata {
+                    v
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect()
+    };
+    // North-up rows -> core rows.
+    let mut out = vec![f64::NAN; nx * ny];
+    for (r, row) in north_up_values.chunks_exact(nx).enumerate() {
+        out[(ny - 1 - r) * nx..(ny - r) * nx].copy_from_slice(row);
+    }
+    if out.iter().all(|v| v.is_nan()) {
+        return Err(IoError::Invalid {
+            path: path.to_path_buf(),
+            what: format!(
+                "the {what} raster has no value on the DEM's cells (all nodata where they overlap)"
+            ),
+        });
+    }
+    Ok(out)
 }
 
 /// Describes a raster: size, cell size, CRS, extent, nodata share, value range of band 1.
@@ -578,10 +830,11 @@ pub fn write_map(
         .create_copy(&cog, &tmp, &options)
         .and_then(|out| out.close());
     if let Err(e) = written {
+        let hint = crate::error::space_hint(path);
         let _ = std::fs::remove_file(&tmp);
         return Err(IoError::Write {
             path: path.to_path_buf(),
-            detail: format!("GDAL could not write the GeoTIFF: {e}"),
+            detail: format!("GDAL could not write the GeoTIFF{hint}: {e}"),
         });
     }
     std::fs::rename(&tmp, path).map_err(|e| {

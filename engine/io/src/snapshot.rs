@@ -28,7 +28,7 @@ use hdf5::{Dataset, File, Group};
 use hdf5_sys::h5i::hid_t;
 use ndarray::{ArrayView1, ArrayView2, s};
 
-use crate::error::IoError;
+use crate::error::{IoError, space_hint};
 
 #[allow(unsafe_code)]
 unsafe extern "C" {
@@ -37,7 +37,12 @@ unsafe extern "C" {
 }
 
 /// Writes one already-filtered chunk at `offset` (in elements) of `var`.
-fn write_raw_chunk(var: &Dataset, offset: &[u64; 3], bytes: &[u8]) -> Result<(), String> {
+fn write_raw_chunk(
+    var: &Dataset,
+    offset: &[u64; 3],
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(), String> {
     let id = var.id();
     // SAFETY: `id` is a valid, open dataset owned by `var`; `offset` has one entry per dimension
     // of the (rank 3) dataset and is aligned to its chunk grid; `bytes` is a live buffer of the
@@ -55,7 +60,10 @@ fn write_raw_chunk(var: &Dataset, offset: &[u64; 3], bytes: &[u8]) -> Result<(),
         )
     });
     if rc < 0 {
-        return Err(format!("H5Dwrite_chunk at {offset:?} failed"));
+        return Err(format!(
+            "H5Dwrite_chunk at {offset:?} failed{}",
+            space_hint(path)
+        ));
     }
     Ok(())
 }
@@ -152,7 +160,7 @@ fn h5err(path: &Path, what: &str) -> impl Fn(hdf5::Error) -> IoError {
     let what = what.to_string();
     move |e| IoError::Write {
         path: path.clone(),
-        detail: format!("{what}: {e}"),
+        detail: format!("{what}{}: {e}", space_hint(&path)),
     }
 }
 
@@ -431,7 +439,7 @@ impl SnapshotWriter {
                 .map_err(h5err(&path, "growing a variable"))?;
             for c in 0..chunks_per_var {
                 let offset = [k as u64, (c * cy) as u64, 0];
-                write_raw_chunk(var, &offset, &compressed[vi * chunks_per_var + c])
+                write_raw_chunk(var, &offset, &compressed[vi * chunks_per_var + c], &path)
                     .map_err(werr)?;
             }
         }

@@ -503,3 +503,164 @@ fn flood_maps_of_a_real_run() {
     let e = basintwin_io::write_flood_maps(&d, &got.grid, &got.active, &m, false).unwrap_err();
     assert!(e.to_string().contains("max_depth.tif") && e.to_string().contains("already exists"));
 }
+
+#[test]
+fn parameter_rasters_are_brought_onto_the_dem_grid() {
+    use basintwin_io::{Resample, read_aligned};
+    let d = tmpdir("aligned");
+    let dem = d.join("dem.tif");
+    // DEM: 8 x 6 cells of 10 m in UTM 31N.
+    geotiff(
+        &dem,
+        [500000.0, 10.0, 0.0, 4000060.0, 0.0, -10.0],
+        Some(32631),
+        None,
+        (8, 6),
+        vec![5.0f32; 48],
+    );
+    let g = read_dem(&dem, &DemOptions::default()).unwrap().grid;
+    // Same grid: read as is (value = 100 * raster row + column).
+    let same = d.join("same.tif");
+    let rows: Vec<f32> = (0..6)
+        .flat_map(|r| (0..8).map(move |c| (100 * r + c) as f32))
+        .collect();
+    geotiff(
+        &same,
+        [500000.0, 10.0, 0.0, 4000060.0, 0.0, -10.0],
+        Some(32631),
+        None,
+        (8, 6),
+        rows,
+    );
+    let v = read_aligned(&same, &g, Resample::Nearest, "Manning").unwrap();
+    assert_eq!(v[0], 500.0); // south-west cell = raster row 5, column 0
+    assert_eq!(v[g.index(7, 5)], 7.0); // north-east cell = raster row 0, column 7
+    // Coarser land-use-like raster (20 m cells), nearest: each value covers 2 x 2 DEM cells.
+    let coarse = d.join("coarse.tif");
+    let rows: Vec<f32> = (0..3)
+        .flat_map(|r| (0..4).map(move |c| (10 * r + c) as f32))
+        .collect();
+    geotiff(
+        &coarse,
+        [500000.0, 20.0, 0.0, 4000060.0, 0.0, -20.0],
+        Some(32631),
+        None,
+        (4, 3),
+        rows,
+    );
+    let v = read_aligned(&coarse, &g, Resample::Nearest, "Manning").unwrap();
+    for j in 0..6 {
+        for i in 0..8 {
+            let want = (10 * ((5 - j) / 2) + i / 2) as f64;
+            assert_eq!(v[g.index(i, j)], want, "cell ({i}, {j})");
+        }
+    }
+    // Finer raster (5 m cells), average: each DEM cell is the mean of its 2 x 2 sub-cells.
+    let fine = d.join("fine.tif");
+    let rows: Vec<f32> = (0..12)
+        .flat_map(|r| (0..16).map(move |c| (r + c) as f32))
+        .collect();
+    geotiff(
+        &fine,
+        [500000.0, 5.0, 0.0, 4000060.0, 0.0, -5.0],
+        Some(32631),
+        None,
+        (16, 12),
+        rows,
+    );
+    let v = read_aligned(&fine, &g, Resample::Average, "initial depth").unwrap();
+    for j in 0..6 {
+        for i in 0..8 {
+            let r = 2 * (5 - j);
+            let want = ((r + 2 * i) + (r + 2 * i + 1) + (r + 1 + 2 * i) + (r + 1 + 2 * i + 1))
+                as f64
+                / 4.0;
+            assert!(
+                (v[g.index(i, j)] - want).abs() < 1e-9,
+                "cell ({i}, {j}): {} vs {want}",
+                v[g.index(i, j)]
+            );
+        }
+    }
+    // Another CRS (WGS 84 degrees around the DEM), bilinear: values within the source range.
+    let geo = d.join("geo.tif");
+    let (nx, ny, cell) = (60, 60, 0.00005);
+    let rows: Vec<f32> = (0..nx * ny).map(|k| 1.0 + (k % nx) as f32 * 0.01).collect();
+    geotiff(
+        &geo,
+        [2.998, cell, 0.0, 36.1455, 0.0, -cell],
+        Some(4326),
+        Some(-9999.0),
+        (nx, ny),
+        rows,
+    );
+    let v = read_aligned(&geo, &g, Resample::Bilinear, "initial level").unwrap();
+    let covered: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    assert!(!covered.is_empty());
+    assert!(
+        covered.iter().all(|&x| (0.999..=1.601).contains(&x)),
+        "{covered:?}"
+    );
+    // No overlap: a clear error naming the raster.
+    let far = d.join("far.tif");
+    geotiff(
+        &far,
+        [700000.0, 10.0, 0.0, 4500000.0, 0.0, -10.0],
+        Some(32631),
+        None,
+        (4, 4),
+        vec![1.0f32; 16],
+    );
+    let e = message(read_aligned(&far, &g, Resample::Nearest, "Manning").unwrap_err());
+    assert!(
+        e.contains("far.tif") && e.contains("Manning raster") && e.contains("does not overlap"),
+        "{e}"
+    );
+    assert!(
+        "median"
+            .parse::<Resample>()
+            .unwrap_err()
+            .contains("expected nearest")
+    );
+}
+
+#[test]
+fn esri_ascii_grid_and_vrt_dems_read_like_geotiff() {
+    let d = tmpdir("formats");
+    let tif = d.join("dem.tif");
+    let rows: Vec<f32> = (0..20).map(|k| 50.0 + k as f32).collect();
+    geotiff(
+        &tif,
+        [300000.0, 25.0, 0.0, 5000100.0, 0.0, -25.0],
+        Some(32632),
+        Some(-9999.0),
+        (5, 4),
+        rows,
+    );
+    let reference = read_dem(&tif, &DemOptions::default()).unwrap();
+    // ESRI ASCII grid (AAIGrid), with a .prj side-car written by GDAL.
+    let asc = d.join("dem.asc");
+    let src = Dataset::open(&tif).unwrap();
+    let drv = DriverManager::get_driver_by_name("AAIGrid").unwrap();
+    src.create_copy(&drv, &asc, &gdal::raster::RasterCreationOptions::default())
+        .unwrap();
+    let a = read_dem(&asc, &DemOptions::default()).unwrap();
+    assert_eq!(a.bed_m, reference.bed_m);
+    assert_eq!(
+        (
+            a.grid.nx,
+            a.grid.ny,
+            a.grid.dx_m,
+            a.grid.x_west_m,
+            a.grid.y_south_m
+        ),
+        (5, 4, 25.0, 300000.0, 5000000.0)
+    );
+    // A VRT pointing at the GeoTIFF.
+    let vrt = d.join("dem.vrt");
+    let v = gdal::programs::raster::build_vrt(Some(&vrt), &[src], None).unwrap();
+    drop(v);
+    let b = read_dem(&vrt, &DemOptions::default()).unwrap();
+    assert_eq!(b.bed_m, reference.bed_m);
+    assert!(b.grid.crs_wkt.contains("UTM zone 32N"));
+}

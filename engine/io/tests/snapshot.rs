@@ -347,3 +347,49 @@ fn snapshots_are_compressed() {
     let k = g.index(17, 123);
     assert_eq!(s.h[k], h[k] as f32);
 }
+
+/// A small tmpfs stands in for a full disk (needs root, as CI has; skipped otherwise).
+#[test]
+fn a_full_disk_is_reported_as_such() {
+    let _serial = serial();
+    let d = tmpdir("full");
+    let mnt = d.join("small");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (not root?)");
+        return;
+    }
+    let g = Grid::georeferenced(400, 300, 5.0, 5.0, 500000.0, 4000000.0, UTM31N.into()).unwrap();
+    let bed = g.map_centres(|x, y| ((x * 0.37).sin() + (y * 0.11).cos()) * 3.0);
+    let noisy = g.map_centres(|x, y| 1.0 + 0.5 * ((x * 1.7).sin() * (y * 2.3).cos()));
+    let result = (|| -> Result<(), basintwin_io::IoError> {
+        let mut w = SnapshotWriter::create(mnt.join("snapshots.h5"), &g, &bed, &meta(), false)?;
+        for k in 0..50 {
+            w.append(f64::from(k), &State::<f64>::from_depth(&noisy))?;
+        }
+        Ok(())
+    })();
+    let map = basintwin_io::write_map(
+        mnt.join("max_depth.tif"),
+        &g,
+        &vec![1.5f32; g.cells()],
+        -9999.0,
+        true,
+    );
+    let _ = Command::new("umount").arg(&mnt).status();
+    let e = result.unwrap_err().to_string();
+    assert!(e.contains("snapshots.h5") && e.contains("disk full"), "{e}");
+    // The disk is full now: the map cannot be written either, and no partial file is left.
+    let e = map.unwrap_err().to_string();
+    println!("{e}");
+    assert!(
+        e.contains("max_depth.tif") && e.contains("disk full"),
+        "{e}"
+    );
+    assert!(!mnt.join(".max_depth.tif.partial").exists());
+}
