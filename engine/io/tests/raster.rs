@@ -412,15 +412,21 @@ fn maps_are_not_overwritten_by_surprise_and_bad_folders_are_reported() {
     assert!(e.contains("x.tif") && e.contains("does not exist"), "{e}");
     let e = message(write_map(d.join("short.tif"), &g, &[1.0; 3], -9999.0, false).unwrap_err());
     assert!(e.contains("3 values for a grid of 2 x 2"), "{e}");
-    // A read-only folder (root ignores permissions, so only check when they apply).
+    // A read-only file system (root ignores folder permissions, but not a read-only mount).
     let ro = d.join("ro");
     std::fs::create_dir_all(&ro).unwrap();
-    let mut perm = std::fs::metadata(&ro).unwrap().permissions();
-    perm.set_readonly(true);
-    std::fs::set_permissions(&ro, perm).unwrap();
-    if std::fs::write(ro.join("probe"), b"x").is_err() {
-        let e = message(write_map(ro.join("m.tif"), &g, &[1.0; 4], -9999.0, false).unwrap_err());
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs"])
+        .arg(&ro)
+        .status()
+        .is_ok_and(|s| s.success());
+    if mounted {
+        let r = write_map(ro.join("m.tif"), &g, &[1.0; 4], -9999.0, false);
+        let _ = std::process::Command::new("umount").arg(&ro).status();
+        let e = message(r.unwrap_err());
         assert!(e.contains("m.tif") && e.contains("cannot write"), "{e}");
+    } else {
+        eprintln!("skipped the read-only folder: cannot mount a tmpfs here (not root?)");
     }
 }
 
