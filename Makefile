@@ -2,7 +2,7 @@
 #
 #   make test    install missing system packages (Debian/Ubuntu) and the Python packages of the
 #                snapshot check (in .venv-test), run every test and the benchmark smoke test
-#   make run     the main demo (until the scenario CLI lands: a dam break through the library API)
+#   make run     the demo: `basintwin run examples/dam_break.toml` (results in out/dam_break)
 #   make bench   the criterion benchmarks (cell updates per second per scheme x precision x size)
 #   make lint    rustfmt and clippy, warnings as errors
 #
@@ -45,7 +45,7 @@ test: deps $(VENV)/.ready
 	BASINTWIN_BENCH_QUICK=1 $(CARGO) bench -p basintwin-benches --bench schemes --bench io -- --test
 
 run: deps
-	$(CARGO) run --release -p basintwin-examples --bin dam_break -- fv1 f32
+	$(CARGO) run --release -p basintwin -- run examples/dam_break.toml --overwrite
 
 bench: deps
 	$(CARGO) bench -p basintwin-benches --bench schemes --bench io

@@ -1,0 +1,180 @@
+//! `basintwin bench`: the researchers' matrix of scheme x backend x precision x size on the
+//! synthetic flat dam break (every cell wet), in cell updates per second.
+
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use basintwin_core::{CpuBackend, Real, Scheme, SolverConfig, State, cases};
+use clap::Args;
+
+use crate::run::InputError;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Scheme(s): inertial, fv1, fv2 or all (repeatable).
+    #[arg(long, default_value = "all")]
+    scheme: Vec<String>,
+    /// Backend(s): cpu (gpu is not part of this build yet) or all.
+    #[arg(long, default_value = "cpu")]
+    backend: Vec<String>,
+    /// Precision(s): f32, f64 or all.
+    #[arg(long, default_value = "all")]
+    precision: Vec<String>,
+    /// Grid side(s) in cells (n x n), or all (256, 1024, 2048).
+    #[arg(long, default_value = "1024")]
+    size: Vec<String>,
+    /// Time steps measured per case (after one warm-up step).
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn expand(values: &[String], all: &[&str], what: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for v in values {
+        for part in v.split(',') {
+            let part = part.trim();
+            if part == "all" {
+                out.extend(all.iter().map(|s| s.to_string()));
+            } else if all.contains(&part) || what == "size" {
+                out.push(part.to_string());
+            } else {
+                return Err(anyhow!(InputError(format!(
+                    "--{what} {part}: expected one of {} or all",
+                    all.join(", ")
+                ))));
+            }
+        }
+    }
+    out.dedup();
+    Ok(out)
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Row {
+    scheme: String,
+    backend: String,
+    precision: String,
+    cells: usize,
+    steps: usize,
+    seconds: f64,
+    cell_updates_per_s: f64,
+}
+
+fn measure<R: Real>(
+    scheme: Scheme,
+    n: usize,
+    steps: usize,
+    threads: Option<usize>,
+) -> Result<(f64, String)> {
+    let case = cases::flat_dam_break(n, n, 1.0).map_err(|e| anyhow!(InputError(e.to_string())))?;
+    let mut b = CpuBackend::<R>::new(
+        case.grid.clone(),
+        &case.terrain,
+        State::from_depth(&case.depth_m),
+        SolverConfig::new(scheme),
+        threads,
+    )
+    .map_err(|e| anyhow!(InputError(e.to_string())))?;
+    let dt = b.stable_dt_s();
+    b.step_fixed(dt)?;
+    let t0 = Instant::now();
+    for _ in 0..steps {
+        b.step_fixed(dt)?;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    Ok((secs, basintwin_core::Backend::describe(&b)))
+}
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let schemes = expand(&args.scheme, &["inertial", "fv1", "fv2"], "scheme")?;
+    let backends = expand(&args.backend, &["cpu", "gpu"], "backend")?;
+    let precisions = expand(&args.precision, &["f32", "f64"], "precision")?;
+    let mut sizes = Vec::new();
+    for s in expand(&args.size, &["256", "1024", "2048"], "size")? {
+        let n: usize = s.parse().map_err(|_| {
+            anyhow!(InputError(format!(
+                "--size {s}: expected a grid side in cells, e.g. 1024, or all"
+            )))
+        })?;
+        if !(4..=32768).contains(&n) {
+            return Err(anyhow!(InputError(format!(
+                "--size {n}: expected 4 to 32768 cells"
+            ))));
+        }
+        sizes.push(n);
+    }
+    if args.steps == 0 {
+        return Err(anyhow!(InputError(
+            "--steps 0: expected at least one step".into()
+        )));
+    }
+    if backends.iter().any(|b| b == "gpu") {
+        return Err(anyhow!(InputError(
+            "--backend gpu: the GPU backend is not part of this build yet".into()
+        )));
+    }
+    let mut rows = Vec::new();
+    let mut machine = String::new();
+    for &n in &sizes {
+        for s in &schemes {
+            let scheme: Scheme = s.parse().map_err(|e: String| anyhow!(InputError(e)))?;
+            for p in &precisions {
+                let (secs, desc) = if p == "f32" {
+                    measure::<f32>(scheme, n, args.steps, args.threads)?
+                } else {
+                    measure::<f64>(scheme, n, args.steps, args.threads)?
+                };
+                machine = desc;
+                let row = Row {
+                    scheme: s.clone(),
+                    backend: "cpu".into(),
+                    precision: p.clone(),
+                    cells: n * n,
+                    steps: args.steps,
+                    seconds: secs,
+                    cell_updates_per_s: (n * n * args.steps) as f64 / secs,
+                };
+                if !args.json {
+                    println!(
+                        "{:<9} {:<4} {:<4} {:>6}^2 {:>9.1} M cell updates/s",
+                        row.scheme,
+                        row.backend,
+                        row.precision,
+                        n,
+                        row.cell_updates_per_s / 1e6
+                    );
+                }
+                rows.push(row);
+            }
+        }
+    }
+    if args.json {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into());
+        let doc = serde_json::json!({
+            "machine": {
+                "cpu": cpu,
+                "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+                "backend": machine,
+            },
+            "case": "flat dam break, every cell wet, 1 m cells",
+            "results": rows,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!("({machine})");
+    }
+    Ok(())
+}

@@ -1,0 +1,433 @@
+//! `basintwin run`: a scenario from files to results.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow};
+use basintwin_core::{
+    Backend, CoreError, CpuBackend, Grid, Manning, Maxima, OutputSchedule, Precision, Real, State,
+    Terrain, run,
+};
+use basintwin_io::{
+    Dem, SnapshotMeta, SnapshotWriter, Which, read_aligned, read_dem, read_snapshot,
+};
+
+use crate::scenario::{Field, Gauge, Initial, Scenario};
+
+/// How the run talks to the user.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunOptions {
+    pub threads: Option<usize>,
+    pub overwrite: bool,
+    pub quiet: bool,
+    pub json: bool,
+}
+
+/// An error that is the user's input (exit code 2), as opposed to a failed simulation (1).
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn input(msg: impl Into<String>) -> anyhow::Error {
+    anyhow!(InputError(msg.into()))
+}
+
+/// Everything the solver needs, loaded from the scenario's files.
+pub struct Model {
+    pub dem: Dem,
+    pub terrain: Terrain,
+    pub depth_m: Vec<f64>,
+    pub discharge: Option<(Vec<f64>, Vec<f64>)>,
+    /// Cell index of each gauge.
+    pub gauge_cells: Vec<usize>,
+}
+
+/// Loads the DEM, roughness, initial water and gauges; every problem is an [`InputError`] that
+/// names the file or the scenario line.
+pub fn load_model(sc: &Scenario) -> Result<Model> {
+    let file = sc.file.display().to_string();
+    let dem = read_dem(&sc.dem, &sc.dem_options)
+        .map_err(|e| input(format!("{file}: terrain.dem: {e}")))?;
+    let grid = &dem.grid;
+    let manning = match &sc.manning {
+        Field::Value(n) => Manning::Uniform(*n),
+        Field::Raster(p, rs) => {
+            let v = read_aligned(p, grid, *rs, "Manning")
+                .map_err(|e| input(format!("{file}: roughness.manning: {e}")))?;
+            if let Some(k) = (0..v.len()).find(|&k| dem.active[k] && v[k].is_nan()) {
+                let (x, y) = grid.cell_centre_m(k % grid.nx, k / grid.nx);
+                return Err(input(format!(
+                    "{file}: roughness.manning: {} has no value at ({x:.1}, {y:.1}), inside the DEM's domain",
+                    p.display()
+                )));
+            }
+            Manning::PerCell(
+                v.iter()
+                    .map(|x| if x.is_nan() { 0.0 } else { *x })
+                    .collect(),
+            )
+        }
+    };
+    let terrain = dem
+        .terrain(manning)
+        .map_err(|e| input(format!("{file}: {e}")))?;
+    let field = |f: &Field, key: &str| -> Result<Vec<f64>> {
+        Ok(match f {
+            Field::Value(v) => vec![*v; grid.cells()],
+            Field::Raster(p, rs) => read_aligned(p, grid, *rs, key)
+                .map_err(|e| input(format!("{file}: initial.{key}: {e}")))?
+                .into_iter()
+                .map(|x| if x.is_nan() { 0.0 } else { x })
+                .collect(),
+        })
+    };
+    let mut discharge = None;
+    let depth_m: Vec<f64> = match &sc.initial {
+        Initial::Depth(f) => field(f, "depth")?,
+        Initial::WaterLevel(f) => field(f, "water_level")?
+            .iter()
+            .zip(&terrain.bed_m)
+            .map(|(l, z)| if z.is_finite() { (l - z).max(0.0) } else { 0.0 })
+            .collect(),
+        Initial::Restart(p) => {
+            let (t, s) = read_snapshot::<f64>(p, Which::Last)
+                .map_err(|e| input(format!("{file}: initial.restart: {e}")))?;
+            if s.cells() != grid.cells() {
+                return Err(input(format!(
+                    "{file}: initial.restart: {} holds {} cells, the DEM {} x {}",
+                    p.display(),
+                    s.cells(),
+                    grid.nx,
+                    grid.ny
+                )));
+            }
+            let _ = t;
+            discharge = Some((s.qx.clone(), s.qy.clone()));
+            s.h
+        }
+    };
+    if let Some(k) = depth_m.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
+        return Err(input(format!(
+            "{file}: initial: depth {} at cell {k}: expected >= 0 m",
+            depth_m[k]
+        )));
+    }
+    let mut gauge_cells = Vec::new();
+    for g in &sc.gauges {
+        match grid.cell_at(g.x, g.y) {
+            Some((i, j)) if dem.active[grid.index(i, j)] => gauge_cells.push(grid.index(i, j)),
+            Some(_) => {
+                return Err(input(format!(
+                    "{file}: line {}: gauge '{}' at ({}, {}) lies on a nodata cell of the DEM",
+                    g.line, g.name, g.x, g.y
+                )));
+            }
+            None => {
+                return Err(input(format!(
+                    "{file}: line {}: gauge '{}' at ({}, {}) is outside the DEM (x {:.1} .. {:.1}, y {:.1} .. {:.1})",
+                    g.line,
+                    g.name,
+                    g.x,
+                    g.y,
+                    grid.x_west_m,
+                    grid.x_west_m + grid.nx as f64 * grid.dx_m,
+                    grid.y_south_m,
+                    grid.y_south_m + grid.ny as f64 * grid.dy_m
+                )));
+            }
+        }
+    }
+    Ok(Model {
+        dem,
+        terrain,
+        depth_m,
+        discharge,
+        gauge_cells,
+    })
+}
+
+/// Refuses to write into an existing, non-empty output folder unless `overwrite`.
+fn prepare_output(dir: &Path, overwrite: bool) -> Result<()> {
+    if dir.exists() {
+        let non_empty = std::fs::read_dir(dir)
+            .with_context(|| format!("{}: cannot list the output folder", dir.display()))?
+            .next()
+            .is_some();
+        if non_empty && !overwrite {
+            return Err(input(format!(
+                "{}: the output folder exists and is not empty; pass --overwrite to replace its results, or choose another with --output",
+                dir.display()
+            )));
+        }
+    } else {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            input(format!(
+                "{}: cannot create the output folder: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs the scenario; returns the path of `summary.json`.
+pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<PathBuf> {
+    if sc.backend == "gpu" {
+        return Err(input(format!(
+            "{}: solver.backend = \"gpu\": the GPU backend is not part of this build yet; use \"cpu\"",
+            sc.file.display()
+        )));
+    }
+    let model = load_model(sc)?;
+    prepare_output(&sc.output_dir, opts.overwrite)?;
+    match sc.precision {
+        Precision::F32 => execute::<f32>(sc, &model, opts),
+        Precision::F64 => execute::<f64>(sc, &model, opts),
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct GaugeSummary {
+    name: String,
+    x: f64,
+    y: f64,
+    peak_depth_m: f64,
+    peak_level_m: f64,
+    peak_time_s: f64,
+    warning_level_m: Option<f64>,
+    warning_exceeded_at_s: Option<f64>,
+}
+
+/// Depth, level and speed of each gauge at one output.
+type GaugeRow = Vec<(f64, f64, f64)>;
+
+fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<PathBuf> {
+    let grid: &Grid = &model.dem.grid;
+    let mut state = State::<R>::from_depth(&model.depth_m);
+    if let Some((qx, qy)) = &model.discharge {
+        state.qx = qx.iter().map(|&q| R::c(q)).collect();
+        state.qy = qy.iter().map(|&q| R::c(q)).collect();
+    }
+    let mut backend = CpuBackend::<R>::new(
+        grid.clone(),
+        &model.terrain,
+        state,
+        sc.solver.clone(),
+        opts.threads,
+    )
+    .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    let schedule = OutputSchedule::every(sc.output_interval_s, sc.duration_s)
+        .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    let out = &sc.output_dir;
+    let meta = SnapshotMeta {
+        title: sc.name.clone(),
+        scenario: sc.file.display().to_string(),
+        scheme: sc.solver.scheme.name().into(),
+        backend: backend.describe(),
+        precision: R::NAME.into(),
+        start: sc.start.clone(),
+    };
+    let mut snapshots = SnapshotWriter::create(
+        out.join("snapshots.h5"),
+        grid,
+        &model.dem.bed_m,
+        &meta,
+        true,
+    )?;
+    if !opts.quiet && !opts.json {
+        eprintln!(
+            "{}: {} x {} cells of {} m, {} ({}), {} s to simulate, outputs every {} s -> {}",
+            sc.name,
+            grid.nx,
+            grid.ny,
+            grid.dx_m,
+            sc.solver.scheme,
+            backend.describe(),
+            sc.duration_s,
+            sc.output_interval_s,
+            out.display()
+        );
+    }
+    // Gauge series: time, then depth, level, speed of each gauge.
+    let mut series: Vec<(f64, GaugeRow)> = Vec::new();
+    let wall = Instant::now();
+    let bed = &model.terrain.bed_m;
+    let result = run(&mut backend, &schedule, |o| -> Result<(), anyhow::Error> {
+        snapshots.append(o.time_s, o.state)?;
+        let row = model
+            .gauge_cells
+            .iter()
+            .map(|&k| {
+                let h = o.state.h[k].f64();
+                let q = (o.state.qx[k].f64().powi(2) + o.state.qy[k].f64().powi(2)).sqrt();
+                let v = if h > sc.solver.dry_depth_m {
+                    q / h
+                } else {
+                    0.0
+                };
+                (h, bed[k] + h, v)
+            })
+            .collect();
+        series.push((o.time_s, row));
+        let elapsed = wall.elapsed().as_secs_f64();
+        let frac = o.time_s / sc.duration_s;
+        if opts.json {
+            let line = serde_json::json!({
+                "event": "output", "index": o.index, "time_s": o.time_s, "steps": o.steps,
+                "volume_m3": o.ledger.volume_m3, "mass_error": o.ledger.relative_error(),
+                "wall_s": elapsed,
+            });
+            println!("{line}");
+        } else if !opts.quiet {
+            let eta = if frac > 0.0 {
+                elapsed * (1.0 - frac) / frac
+            } else {
+                f64::NAN
+            };
+            eprint!(
+                "\r  t = {:>10.1} s ({:>5.1} %)  steps {:>8}  wall {:>7.1} s  ETA {:>7.1} s  {:>6.1}x real time   ",
+                o.time_s,
+                100.0 * frac,
+                o.steps,
+                elapsed,
+                eta,
+                if elapsed > 0.0 {
+                    o.time_s / elapsed
+                } else {
+                    0.0
+                }
+            );
+            let _ = std::io::stderr().flush();
+        }
+        Ok(())
+    });
+    if !opts.quiet && !opts.json {
+        eprintln!();
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            return match e.downcast::<CoreError>() {
+                Ok(core) => Err(anyhow!(core)).context(format!(
+                    "{}: the simulation failed; the snapshots up to the failure are in {}",
+                    sc.file.display(),
+                    out.join("snapshots.h5").display()
+                )),
+                Err(other) => Err(other),
+            };
+        }
+    };
+    // Maps.
+    let mut maxima = Maxima::new(grid.cells());
+    backend.read_maxima(&mut maxima)?;
+    basintwin_io::write_flood_maps(out, grid, &model.dem.active, &maxima, true)?;
+    // Gauges.
+    let mut gauges_out = Vec::new();
+    if !sc.gauges.is_empty() {
+        let mut csv = String::from("time_s");
+        for g in &sc.gauges {
+            csv.push_str(&format!(",{0}_depth_m,{0}_level_m,{0}_speed_m_s", g.name));
+        }
+        csv.push('\n');
+        for (t, row) in &series {
+            csv.push_str(&format!("{t}"));
+            for (h, l, v) in row {
+                csv.push_str(&format!(",{h:.6},{l:.6},{v:.6}"));
+            }
+            csv.push('\n');
+        }
+        std::fs::write(out.join("gauges.csv"), csv)
+            .with_context(|| format!("{}: cannot write gauges.csv", out.display()))?;
+        for (gi, g) in sc.gauges.iter().enumerate() {
+            gauges_out.push(gauge_summary(g, gi, &series));
+        }
+    }
+    let ledger = summary.ledger;
+    let doc = serde_json::json!({
+        "scenario": sc.file.display().to_string(),
+        "name": sc.name,
+        "start": sc.start,
+        "scheme": sc.solver.scheme.name(),
+        "backend": summary.backend,
+        "precision": R::NAME,
+        "grid": { "nx": grid.nx, "ny": grid.ny, "dx_m": grid.dx_m, "dy_m": grid.dy_m, "x_west_m": grid.x_west_m, "y_south_m": grid.y_south_m },
+        "simulated_s": summary.simulated_s,
+        "wall_s": summary.wall_s,
+        "steps": summary.steps,
+        "cells": summary.cells,
+        "cell_updates_per_s": summary.cell_updates_per_s,
+        "mass_balance": {
+            "initial_m3": ledger.volume_initial_m3,
+            "final_m3": ledger.volume_m3,
+            "boundary_inflow_m3": ledger.boundary_inflow_m3,
+            "boundary_outflow_m3": ledger.boundary_outflow_m3,
+            "source_inflow_m3": ledger.source_inflow_m3,
+            "rain_m3": ledger.rain_m3,
+            "infiltration_m3": ledger.infiltration_m3,
+            "positivity_correction_m3": ledger.positivity_correction_m3,
+            "error_m3": ledger.error_m3(),
+            "relative_error": ledger.relative_error(),
+        },
+        "gauges": gauges_out,
+        "outputs": ["snapshots.h5", "max_depth.tif", "max_speed.tif", "max_hazard.tif", "arrival_time.tif", "gauges.csv"],
+    });
+    let path = out.join("summary.json");
+    let text = serde_json::to_string_pretty(&doc)?;
+    std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+    if opts.json {
+        println!(
+            "{}",
+            serde_json::json!({"event": "done", "summary": path.display().to_string(), "steps": summary.steps, "wall_s": summary.wall_s, "mass_error": ledger.relative_error()})
+        );
+    } else if !opts.quiet {
+        eprintln!("{ledger}");
+        eprintln!(
+            "{} steps in {:.1} s wall, {:.1} M cell updates/s; results in {}",
+            summary.steps,
+            summary.wall_s,
+            summary.cell_updates_per_s / 1e6,
+            out.display()
+        );
+    }
+    Ok(path)
+}
+
+fn gauge_summary(g: &Gauge, gi: usize, series: &[(f64, GaugeRow)]) -> GaugeSummary {
+    let (mut peak_h, mut peak_l, mut peak_t) = (0.0f64, f64::NEG_INFINITY, 0.0);
+    let mut exceeded = None;
+    for (t, row) in series {
+        let (h, l, _) = row[gi];
+        if h > peak_h || peak_l == f64::NEG_INFINITY {
+            if h > peak_h {
+                peak_t = *t;
+            }
+            peak_h = peak_h.max(h);
+        }
+        peak_l = peak_l.max(l);
+        if let Some(w) = g.warning_level_m
+            && exceeded.is_none()
+            && l > w
+            && h > 0.0
+        {
+            exceeded = Some(*t);
+        }
+    }
+    GaugeSummary {
+        name: g.name.clone(),
+        x: g.x,
+        y: g.y,
+        peak_depth_m: peak_h,
+        peak_level_m: peak_l,
+        peak_time_s: peak_t,
+        warning_level_m: g.warning_level_m,
+        warning_exceeded_at_s: exceeded,
+    }
+}

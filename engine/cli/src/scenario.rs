@@ -1,0 +1,683 @@
+//! Scenario files: TOML, parsed into raw serde structs, then validated into a [`Scenario`] with
+//! every problem reported at once, each with its line in the file, the key and what was
+//! expected.
+
+use std::path::{Path, PathBuf};
+
+use basintwin_core::{Boundaries, BoundaryKind, Precision, Scheme, Side, SolverConfig};
+use basintwin_io::{DemOptions, Resample};
+use serde::Deserialize;
+use toml::Spanned;
+
+// ------------------------------------------------------------------------------------------
+// Raw file
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<Spanned<String>>,
+    start: Option<Spanned<String>>,
+    terrain: Spanned<RawTerrain>,
+    roughness: Option<RawRoughness>,
+    initial: Option<RawInitial>,
+    time: Spanned<RawTime>,
+    solver: Option<RawSolver>,
+    #[serde(default)]
+    boundary: Vec<Spanned<RawBoundary>>,
+    #[serde(default)]
+    gauge: Vec<Spanned<RawGauge>>,
+    output: Option<RawOutput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerrain {
+    dem: Spanned<String>,
+    crop: Option<Spanned<Vec<f64>>>,
+    coarsen: Option<Spanned<i64>>,
+    crs: Option<Spanned<String>>,
+    assume_crs: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoughness {
+    manning: Spanned<toml::Value>,
+    resample: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInitial {
+    depth: Option<Spanned<toml::Value>>,
+    water_level: Option<Spanned<toml::Value>>,
+    restart: Option<Spanned<String>>,
+    resample: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTime {
+    duration_s: Spanned<f64>,
+    output_interval_s: Spanned<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSolver {
+    scheme: Option<Spanned<String>>,
+    backend: Option<Spanned<String>>,
+    precision: Option<Spanned<String>>,
+    courant: Option<Spanned<f64>>,
+    theta: Option<Spanned<f64>>,
+    dry_depth_m: Option<Spanned<f64>>,
+    arrival_depth_m: Option<Spanned<f64>>,
+    max_dt_s: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBoundary {
+    kind: Spanned<String>,
+    side: Option<Spanned<String>>,
+    line: Option<Spanned<Vec<Vec<f64>>>>,
+    hydrograph: Option<Spanned<String>>,
+    series: Option<Spanned<Vec<Vec<f64>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGauge {
+    name: Spanned<String>,
+    at: Spanned<Vec<f64>>,
+    warning_level_m: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    dir: Option<Spanned<String>>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Validated model
+
+/// A number or a raster path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Value(f64),
+    Raster(PathBuf, Resample),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Initial {
+    Depth(Field),
+    WaterLevel(Field),
+    Restart(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gauge {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub warning_level_m: Option<f64>,
+    /// Line of the gauge in the scenario file, for messages found when the DEM is loaded.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub file: PathBuf,
+    pub name: String,
+    pub start: Option<String>,
+    pub dem: PathBuf,
+    pub dem_options: DemOptions,
+    pub manning: Field,
+    pub initial: Initial,
+    pub duration_s: f64,
+    pub output_interval_s: f64,
+    pub solver: SolverConfig,
+    pub precision: Precision,
+    pub backend: String,
+    pub gauges: Vec<Gauge>,
+    pub output_dir: PathBuf,
+}
+
+/// One thing wrong with a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "line {}: {}", self.line, self.message)
+        } else {
+            write!(f, "line {}: {}: {}", self.line, self.key, self.message)
+        }
+    }
+}
+
+/// Every problem of a scenario file, with the file's name.
+#[derive(Debug, Clone)]
+pub struct Problems {
+    pub file: PathBuf,
+    pub list: Vec<Problem>,
+}
+
+impl std::fmt::Display for Problems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.list.len();
+        writeln!(
+            f,
+            "{}: {n} problem{}",
+            self.file.display(),
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.list {
+            writeln!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+struct Ctx<'a> {
+    text: &'a str,
+    dir: PathBuf,
+    problems: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    fn problem<T>(&mut self, at: &Spanned<T>, key: &str, message: impl Into<String>) {
+        let line = self.line_of(at.span().start);
+        self.problems.push(Problem {
+            line,
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.dir.join(p)
+        }
+    }
+
+    fn existing_file(&mut self, s: &Spanned<String>, key: &str) -> PathBuf {
+        let p = self.path(s.get_ref());
+        if !p.is_file() {
+            self.problem(
+                s,
+                key,
+                format!(
+                    "no such file: {} (paths are relative to the scenario file)",
+                    p.display()
+                ),
+            );
+        }
+        p
+    }
+
+    fn positive(&mut self, v: &Spanned<f64>, key: &str, what: &str) -> f64 {
+        let x = *v.get_ref();
+        if !(x.is_finite() && x > 0.0) {
+            self.problem(v, key, format!("{x}: expected {what}"));
+        }
+        x
+    }
+
+    fn resample(&mut self, s: &Option<Spanned<String>>, key: &str, default: Resample) -> Resample {
+        match s {
+            None => default,
+            Some(s) => match s.get_ref().parse::<Resample>() {
+                Ok(r) => r,
+                Err(e) => {
+                    self.problem(s, key, e);
+                    default
+                }
+            },
+        }
+    }
+
+    fn field(
+        &mut self,
+        v: &Spanned<toml::Value>,
+        key: &str,
+        resample: Resample,
+        rule: &str,
+    ) -> Option<Field> {
+        match v.get_ref() {
+            toml::Value::Float(x) => Some(Field::Value(*x)),
+            toml::Value::Integer(i) => Some(Field::Value(*i as f64)),
+            toml::Value::String(s) => {
+                let p = self.path(s);
+                if !p.is_file() {
+                    self.problem(
+                        v,
+                        key,
+                        format!(
+                            "no such raster: {} (paths are relative to the scenario file)",
+                            p.display()
+                        ),
+                    );
+                }
+                Some(Field::Raster(p, resample))
+            }
+            other => {
+                self.problem(v, key, format!("got {}: expected {rule}", other.type_str()));
+                None
+            }
+        }
+    }
+}
+
+/// Reads and validates a scenario file. `Err` carries every problem found.
+pub fn load(path: &Path) -> Result<Scenario, Problems> {
+    let fail = |line: usize, message: String| Problems {
+        file: path.to_path_buf(),
+        list: vec![Problem {
+            line,
+            key: String::new(),
+            message,
+        }],
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(0, format!("cannot read the scenario: {e}")))?;
+    let raw: RawScenario = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        fail(line, e.message().to_string())
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut cx = Ctx {
+        text: &text,
+        dir,
+        problems: Vec::new(),
+    };
+    // [terrain]
+    let t = raw.terrain.get_ref();
+    let dem = cx.existing_file(&t.dem, "terrain.dem");
+    let mut dem_options = DemOptions::default();
+    if let Some(c) = &t.crop {
+        match c.get_ref().as_slice() {
+            [x0, y0, x1, y1] if x0 < x1 && y0 < y1 => dem_options.crop = Some([*x0, *y0, *x1, *y1]),
+            _ => cx.problem(
+                c,
+                "terrain.crop",
+                "expected [xmin, ymin, xmax, ymax] with xmin < xmax and ymin < ymax",
+            ),
+        }
+    }
+    if let Some(k) = &t.coarsen {
+        let v = *k.get_ref();
+        if (1..=1024).contains(&v) {
+            dem_options.coarsen = Some(v as usize);
+        } else {
+            cx.problem(
+                k,
+                "terrain.coarsen",
+                format!("{v}: expected a whole factor from 1 to 1024"),
+            );
+        }
+    }
+    dem_options.target_crs = t.crs.as_ref().map(|s| s.get_ref().clone());
+    dem_options.assume_crs = t.assume_crs.as_ref().map(|s| s.get_ref().clone());
+    // [roughness]
+    let manning = match &raw.roughness {
+        None => Field::Value(0.035),
+        Some(r) => {
+            let rs = cx.resample(&r.resample, "roughness.resample", Resample::Nearest);
+            let f = cx.field(
+                &r.manning,
+                "roughness.manning",
+                rs,
+                "a number (s/m^(1/3)) or a raster path",
+            );
+            if let Some(Field::Value(n)) = f
+                && !(n.is_finite() && (0.0..=1.0).contains(&n))
+            {
+                cx.problem(
+                    &r.manning,
+                    "roughness.manning",
+                    format!("{n}: expected Manning's n in [0, 1] (typical 0.01-0.15)"),
+                );
+            }
+            f.unwrap_or(Field::Value(0.035))
+        }
+    };
+    // [initial]
+    let initial = match &raw.initial {
+        None => Initial::Depth(Field::Value(0.0)),
+        Some(i) => {
+            let given = [
+                i.depth.is_some(),
+                i.water_level.is_some(),
+                i.restart.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
+            let rs = cx.resample(&i.resample, "initial.resample", Resample::Bilinear);
+            if given > 1 {
+                let at = i
+                    .depth
+                    .as_ref()
+                    .map(|s| s.span())
+                    .or(i.water_level.as_ref().map(|s| s.span()))
+                    .unwrap_or(0..0);
+                let line = cx.line_of(at.start);
+                cx.problems.push(Problem {
+                    line,
+                    key: "initial".into(),
+                    message: "give one of depth, water_level or restart".into(),
+                });
+            }
+            if let Some(d) = &i.depth {
+                let f = cx.field(d, "initial.depth", rs, "a depth in metres or a raster path");
+                if let Some(Field::Value(x)) = f
+                    && !(x.is_finite() && x >= 0.0)
+                {
+                    cx.problem(d, "initial.depth", format!("{x}: expected a depth >= 0 m"));
+                }
+                Initial::Depth(f.unwrap_or(Field::Value(0.0)))
+            } else if let Some(l) = &i.water_level {
+                let f = cx.field(
+                    l,
+                    "initial.water_level",
+                    rs,
+                    "a level in metres or a raster path",
+                );
+                Initial::WaterLevel(f.unwrap_or(Field::Value(0.0)))
+            } else if let Some(r) = &i.restart {
+                Initial::Restart(cx.existing_file(r, "initial.restart"))
+            } else {
+                Initial::Depth(Field::Value(0.0))
+            }
+        }
+    };
+    // [time]
+    let tm = raw.time.get_ref();
+    let duration_s = cx.positive(
+        &tm.duration_s,
+        "time.duration_s",
+        "a positive duration in seconds",
+    );
+    let output_interval_s = cx.positive(
+        &tm.output_interval_s,
+        "time.output_interval_s",
+        "a positive interval in seconds",
+    );
+    if duration_s.is_finite()
+        && output_interval_s.is_finite()
+        && output_interval_s > 0.0
+        && duration_s / output_interval_s > 100_000.0
+    {
+        cx.problem(
+            &tm.output_interval_s,
+            "time.output_interval_s",
+            format!(
+                "{} outputs: expected at most 100000",
+                (duration_s / output_interval_s) as u64
+            ),
+        );
+    }
+    // [solver]
+    let mut scheme = Scheme::Fv1;
+    let mut precision = Precision::F32;
+    let mut backend = "cpu".to_string();
+    let mut cfg_courant = None;
+    let mut solver_fields: Vec<(&'static str, Option<&Spanned<f64>>)> = Vec::new();
+    if let Some(s) = &raw.solver {
+        if let Some(v) = &s.scheme {
+            match v.get_ref().parse::<Scheme>() {
+                Ok(x) => scheme = x,
+                Err(e) => cx.problem(v, "solver.scheme", e),
+            }
+        }
+        if let Some(v) = &s.precision {
+            match v.get_ref().parse::<Precision>() {
+                Ok(x) => precision = x,
+                Err(e) => cx.problem(v, "solver.precision", e),
+            }
+        }
+        if let Some(v) = &s.backend {
+            match v.get_ref().as_str() {
+                "cpu" | "gpu" => backend = v.get_ref().clone(),
+                other => cx.problem(
+                    v,
+                    "solver.backend",
+                    format!("unknown backend '{other}': expected cpu or gpu"),
+                ),
+            }
+        }
+        cfg_courant = s.courant.as_ref();
+        solver_fields = vec![
+            ("solver.theta", s.theta.as_ref()),
+            ("solver.dry_depth_m", s.dry_depth_m.as_ref()),
+            ("solver.arrival_depth_m", s.arrival_depth_m.as_ref()),
+            ("solver.max_dt_s", s.max_dt_s.as_ref()),
+        ];
+    }
+    let mut solver = SolverConfig::new(scheme);
+    if let Some(c) = cfg_courant {
+        solver.courant = Some(*c.get_ref());
+        let trial = SolverConfig {
+            courant: Some(*c.get_ref()),
+            ..SolverConfig::new(scheme)
+        };
+        if let Err(e) = trial.validate() {
+            cx.problem(c, "solver.courant", e.to_string());
+        }
+    }
+    for (key, v) in solver_fields {
+        let Some(v) = v else { continue };
+        let x = *v.get_ref();
+        let mut trial = SolverConfig::new(scheme);
+        match key {
+            "solver.theta" => {
+                solver.theta = x;
+                trial.theta = x;
+            }
+            "solver.dry_depth_m" => {
+                solver.dry_depth_m = x;
+                trial.dry_depth_m = x;
+            }
+            "solver.arrival_depth_m" => {
+                solver.arrival_depth_m = x;
+                trial.arrival_depth_m = x;
+            }
+            _ => {
+                solver.max_dt_s = x;
+                trial.max_dt_s = x;
+            }
+        }
+        if let Err(e) = trial.validate() {
+            cx.problem(v, key, e.to_string());
+        }
+    }
+    // [[boundary]]
+    let mut boundaries = Boundaries::walls();
+    let mut seen: Vec<Side> = Vec::new();
+    for b in &raw.boundary {
+        let r = b.get_ref();
+        let kind = match r.kind.get_ref().as_str() {
+            "wall" => Some(BoundaryKind::Wall),
+            "free" => Some(BoundaryKind::Free),
+            "inflow" | "stage" | "normal_depth" => {
+                cx.problem(&r.kind, "boundary.kind", format!("'{}' boundaries are not implemented yet: this build supports wall and free", r.kind.get_ref()));
+                None
+            }
+            other => {
+                cx.problem(
+                    &r.kind,
+                    "boundary.kind",
+                    format!(
+                        "unknown kind '{other}': expected wall, free, inflow, stage or normal_depth"
+                    ),
+                );
+                None
+            }
+        };
+        for (v, key) in [
+            (
+                r.hydrograph.as_ref().map(|s| s.span()),
+                "boundary.hydrograph",
+            ),
+            (r.series.as_ref().map(|s| s.span()), "boundary.series"),
+            (r.line.as_ref().map(|s| s.span()), "boundary.line"),
+        ] {
+            if let Some(span) = v {
+                let line = cx.line_of(span.start);
+                cx.problems.push(Problem { line, key: key.into(), message: "not supported yet: boundaries apply to whole sides (side = ...) in this build".into() });
+            }
+        }
+        let side = match &r.side {
+            None => {
+                cx.problem(
+                    b,
+                    "boundary.side",
+                    "missing: expected west, east, south or north",
+                );
+                None
+            }
+            Some(s) => match s.get_ref().as_str() {
+                "west" => Some(Side::West),
+                "east" => Some(Side::East),
+                "south" => Some(Side::South),
+                "north" => Some(Side::North),
+                other => {
+                    cx.problem(
+                        s,
+                        "boundary.side",
+                        format!("unknown side '{other}': expected west, east, south or north"),
+                    );
+                    None
+                }
+            },
+        };
+        if let (Some(k), Some(sd)) = (kind, side) {
+            if seen.contains(&sd)
+                && let Some(s) = &r.side
+            {
+                cx.problem(
+                    s,
+                    "boundary.side",
+                    format!("{sd:?} is given twice").to_lowercase(),
+                );
+            }
+            seen.push(sd);
+            boundaries.set(sd, k);
+        }
+    }
+    solver.boundaries = boundaries;
+    // [[gauge]]
+    let mut gauges = Vec::new();
+    for g in &raw.gauge {
+        let r = g.get_ref();
+        let line = cx.line_of(g.span().start);
+        match r.at.get_ref().as_slice() {
+            [x, y] if x.is_finite() && y.is_finite() => {
+                if gauges.iter().any(|o: &Gauge| o.name == *r.name.get_ref()) {
+                    cx.problem(
+                        &r.name,
+                        "gauge.name",
+                        format!("'{}' is used twice", r.name.get_ref()),
+                    );
+                }
+                gauges.push(Gauge {
+                    name: r.name.get_ref().clone(),
+                    x: *x,
+                    y: *y,
+                    warning_level_m: r.warning_level_m.as_ref().map(|w| *w.get_ref()),
+                    line,
+                })
+            }
+            _ => cx.problem(&r.at, "gauge.at", "expected [x, y] in map units of the DEM"),
+        }
+    }
+    // [output]
+    let output_dir = match raw.output.as_ref().and_then(|o| o.dir.as_ref()) {
+        Some(d) => cx.path(d.get_ref()),
+        None => cx.dir.join("out"),
+    };
+    let name = raw
+        .name
+        .as_ref()
+        .map(|n| n.get_ref().clone())
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+    if let Some(s) = &raw.start
+        && !looks_like_iso8601(s.get_ref())
+    {
+        cx.problem(
+            s,
+            "start",
+            format!(
+                "'{}': expected an ISO 8601 time such as 2026-06-01T00:00:00Z",
+                s.get_ref()
+            ),
+        );
+    }
+    if !cx.problems.is_empty() {
+        return Err(Problems {
+            file: path.to_path_buf(),
+            list: cx.problems,
+        });
+    }
+    Ok(Scenario {
+        file: path.to_path_buf(),
+        name,
+        start: raw.start.map(|s| s.into_inner()),
+        dem,
+        dem_options,
+        manning,
+        initial,
+        duration_s,
+        output_interval_s,
+        solver,
+        precision,
+        backend,
+        gauges,
+        output_dir,
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` with an optional fraction and zone (`Z` or `+hh:mm`).
+fn looks_like_iso8601(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    b.len() >= 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (b[10] == b'T' || b[10] == b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+}

@@ -1,0 +1,361 @@
+//! The `basintwin` binary, driven as a user would: the demo runs and leaves plausible results,
+//! malformed scenarios are each refused with a specific message and exit code 2, results are
+//! never overwritten by surprise.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_basintwin"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("basintwin-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The demo scenario, with the dataset paths made absolute and `edits` applied (line
+/// replacements `(old, new)`), written into `dir`.
+fn scenario(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let ds = root().join("datasets");
+    let mut s = std::fs::read_to_string(root().join("examples/dam_break.toml"))
+        .unwrap()
+        .replace("../datasets", &ds.display().to_string())
+        .replace("../out/dam_break", &dir.join("out").display().to_string());
+    for (old, new) in edits {
+        assert!(s.contains(old), "edit target `{old}` not in the scenario");
+        s = s.replacen(old, new, 1);
+    }
+    let p = dir.join("scenario.toml");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+#[test]
+fn the_demo_runs_and_leaves_every_output() {
+    let d = tmpdir("demo");
+    // f64 and a shorter run, so that the mass balance is checked at f64 round-off.
+    let sc = scenario(
+        &d,
+        &[
+            ("precision = \"f32\"", "precision = \"f64\""),
+            ("duration_s = 3600", "duration_s = 1200"),
+        ],
+    );
+    let o = bin()
+        .args(["run"])
+        .arg(&sc)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let out = d.join("out");
+    for f in [
+        "snapshots.h5",
+        "max_depth.tif",
+        "max_speed.tif",
+        "max_hazard.tif",
+        "arrival_time.tif",
+        "gauges.csv",
+        "summary.json",
+    ] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let err = summary["mass_balance"]["relative_error"].as_f64().unwrap();
+    assert!(err.abs() < 1e-10, "mass balance {err}");
+    let bridge = &summary["gauges"][0];
+    assert_eq!(bridge["name"], "bridge");
+    let peak = bridge["peak_depth_m"].as_f64().unwrap();
+    assert!(peak > 0.5 && peak < 12.0, "bridge peak depth {peak} m");
+    let csv = std::fs::read_to_string(out.join("gauges.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 1200 / 300 + 1);
+    assert!(csv.starts_with("time_s,bridge_depth_m,bridge_level_m,bridge_speed_m_s,town_depth_m"));
+    // The maps open in GDAL with the DEM's CRS.
+    let info = bin()
+        .arg("info")
+        .arg(out.join("max_depth.tif"))
+        .output()
+        .unwrap();
+    assert!(
+        info.status.success() && text(&info).contains("UTM zone 31N"),
+        "{}",
+        text(&info)
+    );
+    // Results are never overwritten by surprise...
+    let before = std::fs::read(out.join("summary.json")).unwrap();
+    let o = bin()
+        .args(["run"])
+        .arg(&sc)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--overwrite"), "{}", text(&o));
+    assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
+    // ... but replaced when asked, with --json progress on stdout.
+    let o = bin()
+        .args(["run"])
+        .arg(&sc)
+        .args(["--overwrite", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let last = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let done: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(done["event"], "done");
+}
+
+#[test]
+fn results_do_not_depend_on_threads() {
+    let d = tmpdir("threads");
+    let sc = scenario(&d, &[("duration_s = 3600", "duration_s = 600")]);
+    let run = |threads: &str, out: &str| {
+        let o = bin()
+            .args(["run"])
+            .arg(&sc)
+            .args(["--quiet", "--threads", threads, "--output"])
+            .arg(d.join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let s: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join(out).join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        (s["steps"].clone(), s["mass_balance"]["final_m3"].clone())
+    };
+    assert_eq!(run("1", "one"), run("2", "two"));
+}
+
+#[test]
+fn malformed_scenarios_are_refused_with_a_specific_message() {
+    let d = tmpdir("malformed");
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            "missing DEM",
+            &[("valley.tif\"", "nope.tif\"")],
+            "terrain.dem: no such file",
+        ),
+        (
+            "unknown key",
+            &[("[time]", "[time]\nspeed = 3")],
+            "unknown field `speed`",
+        ),
+        (
+            "wrong type",
+            &[("duration_s = 3600", "duration_s = \"an hour\"")],
+            "invalid type",
+        ),
+        (
+            "negative duration",
+            &[("duration_s = 3600", "duration_s = -5.0")],
+            "time.duration_s: -5: expected a positive duration",
+        ),
+        (
+            "zero interval",
+            &[("output_interval_s = 300", "output_interval_s = 0.0")],
+            "time.output_interval_s",
+        ),
+        (
+            "unknown scheme",
+            &[("scheme = \"fv1\"", "scheme = \"roe\"")],
+            "unknown scheme 'roe'",
+        ),
+        (
+            "unknown precision",
+            &[("precision = \"f32\"", "precision = \"f16\"")],
+            "unknown precision 'f16'",
+        ),
+        (
+            "unknown backend",
+            &[("[solver]", "[solver]\nbackend = \"tpu\"")],
+            "unknown backend 'tpu'",
+        ),
+        (
+            "courant too large",
+            &[("courant = 0.5", "courant = 0.9")],
+            "solver.courant",
+        ),
+        (
+            "theta out of range",
+            &[("[solver]", "[solver]\ntheta = 2.0")],
+            "solver.theta",
+        ),
+        (
+            "bad crop",
+            &[("[terrain]", "[terrain]\ncrop = [10.0, 0.0, 5.0]")],
+            "terrain.crop: expected [xmin, ymin, xmax, ymax]",
+        ),
+        (
+            "coarsen zero",
+            &[("[terrain]", "[terrain]\ncoarsen = 0")],
+            "terrain.coarsen: 0",
+        ),
+        (
+            "negative Manning",
+            &[("manning = \"", "manning = -0.1 #\"")],
+            "roughness.manning: -0.1",
+        ),
+        (
+            "missing Manning raster",
+            &[("valley_manning.tif\"", "missing_n.tif\"")],
+            "roughness.manning: no such raster",
+        ),
+        (
+            "depth and level",
+            &[("[initial]", "[initial]\nwater_level = 3.0")],
+            "give one of depth, water_level or restart",
+        ),
+        (
+            "missing restart",
+            &[("depth = \"", "restart = \"nothing.h5\" #\"")],
+            "initial.restart: no such file",
+        ),
+        (
+            "unknown boundary kind",
+            &[("kind = \"free\"", "kind = \"sponge\"")],
+            "unknown kind 'sponge'",
+        ),
+        (
+            "inflow not yet",
+            &[("kind = \"free\"", "kind = \"inflow\"")],
+            "not implemented yet",
+        ),
+        (
+            "unknown side",
+            &[("side = \"east\"", "side = \"up\"")],
+            "unknown side 'up'",
+        ),
+        (
+            "side twice",
+            &[(
+                "[[gauge]]",
+                "[[boundary]]\nkind = \"wall\"\nside = \"east\"\n\n[[gauge]]",
+            )],
+            "east is given twice",
+        ),
+        (
+            "gauge outside",
+            &[("at = [504000.0, 4001500.0]", "at = [1.0, 2.0]")],
+            "gauge 'bridge' at (1, 2) is outside the DEM",
+        ),
+        (
+            "gauge coordinates",
+            &[("at = [504000.0, 4001500.0]", "at = [504000.0]")],
+            "gauge.at: expected [x, y]",
+        ),
+        (
+            "gauge name twice",
+            &[("name = \"town\"", "name = \"bridge\"")],
+            "'bridge' is used twice",
+        ),
+        (
+            "bad start",
+            &[("start = \"2026-06-01T00:00:00Z\"", "start = \"June 1st\"")],
+            "start: 'June 1st': expected an ISO 8601 time",
+        ),
+        ("TOML syntax", &[("[time]", "[time")], "line"),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for (what, edits, want) in cases {
+        let dir = d.join(what.replace(' ', "_"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sc = scenario(&dir, edits);
+        let o = bin().arg("check").arg(&sc).output().unwrap();
+        let t = text(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{what}: expected exit 2, got {:?}\n{t}",
+            o.status.code()
+        );
+        assert!(t.contains(want), "{what}: expected `{want}` in\n{t}");
+        assert!(
+            t.contains("scenario.toml"),
+            "{what}: the message names the file\n{t}"
+        );
+        seen.insert(*want);
+    }
+    assert!(seen.len() >= 20);
+    // Several problems at once, each with its line.
+    let sc = scenario(
+        &d,
+        &[
+            ("scheme = \"fv1\"", "scheme = \"roe\""),
+            ("duration_s = 3600", "duration_s = -1.0"),
+        ],
+    );
+    let t = text(&bin().arg("check").arg(&sc).output().unwrap());
+    assert!(
+        t.contains("2 problems")
+            && t.contains("line 16: time.duration_s")
+            && t.contains("solver.scheme"),
+        "{t}"
+    );
+}
+
+#[test]
+fn info_and_bench() {
+    let o = bin()
+        .arg("info")
+        .arg(root().join("datasets/valley.tif"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(text(&o).contains("400 x 150 cells"), "{}", text(&o));
+    let o = bin()
+        .arg("info")
+        .arg("/no/such/raster.tif")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("/no/such/raster.tif: no such file"));
+    let o = bin()
+        .args([
+            "bench",
+            "--size",
+            "32",
+            "--steps",
+            "2",
+            "--scheme",
+            "fv1,inertial",
+            "--precision",
+            "f32",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["results"].as_array().unwrap().len(), 2);
+    assert!(v["results"][0]["cell_updates_per_s"].as_f64().unwrap() > 0.0);
+    let o = bin().args(["bench", "--scheme", "roe"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    for sub in ["run", "check", "info", "bench", "make-dem"] {
+        let o = bin().args([sub, "--help"]).output().unwrap();
+        assert!(text(&o).contains("Example:"), "{sub} --help has an example");
+    }
+}
