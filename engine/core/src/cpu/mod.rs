@@ -32,12 +32,13 @@ use rayon::prelude::*;
 use crate::backend::Backend;
 use crate::config::{BoundaryKind, Scheme, SolverConfig};
 use crate::error::{CoreError, Result};
+use crate::forcing::Forcing;
 use crate::grid::Grid;
 use crate::ledger::MassLedger;
 use crate::maxima::{self, Maxima};
 use crate::numerics::fv2::Slopes;
 use crate::numerics::riemann::select;
-use crate::numerics::{FaceFlux, Params, cfl, fv1, fv2, velocity};
+use crate::numerics::{self, FaceFlux, Params, cfl, fv1, fv2, velocity};
 use crate::real::Real;
 use crate::state::State;
 use crate::terrain::Terrain;
@@ -362,8 +363,10 @@ pub struct CpuBackend<R: Real> {
     qfy: Vec<R>,
     qfx_new: Vec<R>,
     qfy_new: Vec<R>,
-    /// inertial: outflow-limiting factor per cell.
+    /// Outflow-limiting factor per cell (inertial: every step; fv: when a cell would run dry).
     scale: Vec<R>,
+    /// fv: rows with a cell whose outflow had to be limited in the current stage.
+    row_limited: Vec<bool>,
     /// CFL rate per cell of the last pass.
     rate: Vec<R>,
     rows: Vec<RowSums>,
@@ -373,6 +376,10 @@ pub struct CpuBackend<R: Real> {
     max_rate: f64,
     steps: u64,
     pool: Option<Arc<rayon::ThreadPool>>,
+    forcing: Forcing,
+    /// Rain depth of the step being taken (m), as the cells receive it.
+    rain_step: R,
+    active_cells: usize,
 }
 
 impl<R: Real> CpuBackend<R> {
@@ -505,7 +512,8 @@ impl<R: Real> CpuBackend<R> {
             qfy: sized(inertial, nx * (ny + 1)),
             qfx_new: sized(inertial, (nx + 1) * ny),
             qfy_new: sized(inertial, nx * (ny + 1)),
-            scale: sized(inertial, cells),
+            scale: vec![R::zero(); cells],
+            row_limited: vec![false; ny],
             rate: vec![R::zero(); cells],
             rows: vec![RowSums::default(); ny],
             maxima: Maxima::new(cells),
@@ -516,6 +524,9 @@ impl<R: Real> CpuBackend<R> {
             max_rate: 0.0,
             steps: 0,
             pool,
+            forcing: Forcing::default(),
+            rain_step: R::zero(),
+            active_cells: terrain.active.iter().filter(|a| **a).count(),
             grid,
             cfg,
         };
@@ -527,6 +538,13 @@ impl<R: Real> CpuBackend<R> {
             b.initial_track();
         });
         Ok(backend)
+    }
+
+    /// Sets the rain and point sources (validated against the domain).
+    pub fn set_forcing(&mut self, forcing: Forcing) -> Result<()> {
+        forcing.validate(self.grid.cells(), &self.active)?;
+        self.forcing = forcing;
+        Ok(())
     }
 
     /// Number of threads the backend runs on.
@@ -649,6 +667,8 @@ impl<R: Real> CpuBackend<R> {
 
     /// One step of `dt_s` ending at `t_new_s`: scheme, ledger, maxima, next CFL rate.
     fn step(&mut self, dt_s: f64, t_new_s: f64) -> Result<()> {
+        let t0 = t_new_s - dt_s;
+        self.rain_step = R::c(self.forcing.rain_depth_m(t0, t_new_s));
         match self.cfg.scheme {
             Scheme::Fv1 => self.step_fv1(dt_s, t_new_s),
             Scheme::Fv2 => self.step_fv2(dt_s, t_new_s),
@@ -684,7 +704,42 @@ impl<R: Real> CpuBackend<R> {
         self.max_rate = rate;
         self.ledger.volume_m3 = depth_sum * area;
         self.ledger.positivity_correction_m3 += correction * area;
+        self.ledger.rain_m3 += self.rain_step.f64() * self.active_cells as f64 * area;
+        self.apply_sources(t0, t_new_s);
         Ok(())
+    }
+
+    /// Adds the point sources' water of `[t0, t1]` to their cells, with the velocity and CFL
+    /// rate of those cells brought up to date, and books it.
+    fn apply_sources(&mut self, t0: f64, t1: f64) {
+        let area = self.grid.cell_area_m2();
+        let inv_dx = R::c(1.0 / self.grid.dx_m);
+        let inv_dy = R::c(1.0 / self.grid.dy_m);
+        let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
+        for s in &self.forcing.sources {
+            let dh = R::c(s.discharge_m3_s.integral(t0, t1) / area);
+            let k = s.cell;
+            let c = &mut self.cur;
+            c.h[k] = c.h[k] + dh;
+            c.u[k] = numerics::velocity(c.h[k], c.qx[k], self.p.h_dry);
+            c.v[k] = numerics::velocity(c.h[k], c.qy[k], self.p.h_dry);
+            let rate = match self.cfg.scheme {
+                Scheme::Inertial => cfl::inertial_rate(c.h[k], inv_dmin, self.p.g, self.p.h_dry),
+                _ => cfl::fv_rate(
+                    c.h[k],
+                    c.qx[k],
+                    c.qy[k],
+                    inv_dx,
+                    inv_dy,
+                    self.p.g,
+                    self.p.h_dry,
+                ),
+            };
+            self.max_rate = self.max_rate.max(rate.f64());
+            let added = dh.f64() * area;
+            self.ledger.source_inflow_m3 += added;
+            self.ledger.volume_m3 += added;
+        }
     }
 
     /// Adds the flow through the domain edges over `dt_s` (weighted, for Runge–Kutta stages).
@@ -923,6 +978,7 @@ impl<R: Real> CpuBackend<R> {
             dt,
             t_new,
             arrival_depth: thr,
+            rain_m: if FINISH { self.rain_step } else { R::zero() },
         };
         let face_line = FaceArrays::line;
         let slope_line = |s, r| SlopeArrays::line(s, r, SECOND);
@@ -955,8 +1011,95 @@ impl<R: Real> CpuBackend<R> {
             });
     }
 
+    /// Positivity of the finite-volume update: a cell whose fluxes would take out more water
+    /// than it holds has its outgoing faces scaled down to exactly its content (each face by its
+    /// upwind cell, so the scaling is conservative). With the CFL condition this only happens at
+    /// drying fronts and for thin sheets (rain on slopes); everywhere else the pass changes
+    /// nothing and the second half is skipped.
+    fn fv_limit(&mut self, dt_s: f64, from_stage: bool) {
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        let dt = R::c(dt_s);
+        let inv_dx = R::c(1.0 / self.grid.dx_m);
+        let inv_dy = R::c(1.0 / self.grid.dy_m);
+        let h = if from_stage {
+            &self.stage.h
+        } else {
+            &self.cur.h
+        };
+        let (fxm, fym) = (&self.fx.mass, &self.fy.mass);
+        self.scale
+            .par_chunks_mut(nx)
+            .zip(self.row_limited.par_iter_mut())
+            .enumerate()
+            .for_each(|(j, (out, limited))| {
+                let (f, c) = (j * (nx + 1), j * nx..(j + 1) * nx);
+                rows::inertial_scale(
+                    &h[c.clone()],
+                    &fxm[f..f + nx],
+                    &fxm[f + 1..f + nx + 1],
+                    &fym[c.clone()],
+                    &fym[c.start + nx..c.end + nx],
+                    out,
+                    dt,
+                    inv_dx,
+                    inv_dy,
+                );
+                *limited = out.iter().any(|&s| s < R::one());
+            });
+        if !self.row_limited.iter().any(|&l| l) {
+            return;
+        }
+        let (scale, limited) = (&self.scale, &self.row_limited);
+        let one = R::one();
+        let scale_face = |row: &mut FaceRow<'_, R>, k: usize, s: R| {
+            row.mass[k] = row.mass[k] * s;
+            row.mom_l[k] = row.mom_l[k] * s;
+            row.mom_r[k] = row.mom_r[k] * s;
+            row.tan[k] = row.tan[k] * s;
+        };
+        self.fx
+            .par_rows(nx + 1)
+            .enumerate()
+            .for_each(|(j, mut row)| {
+                if !limited[j] {
+                    return;
+                }
+                let sc = &scale[j * nx..(j + 1) * nx];
+                for a in 0..=nx {
+                    let up = if row.mass[a] > R::zero() {
+                        a.checked_sub(1)
+                    } else {
+                        Some(a)
+                    };
+                    let s = up.filter(|&i| i < nx).map_or(one, |i| sc[i]);
+                    if s < one {
+                        scale_face(&mut row, a, s);
+                    }
+                }
+            });
+        self.fy.par_rows(nx).enumerate().for_each(|(a, mut row)| {
+            let below = a.checked_sub(1).is_some_and(|j| limited[j]);
+            let above = a < ny && limited[a];
+            if !(below || above) {
+                return;
+            }
+            for i in 0..nx {
+                let up = if row.mass[i] > R::zero() {
+                    a.checked_sub(1)
+                } else {
+                    Some(a)
+                };
+                let s = up.filter(|&j| j < ny).map_or(one, |j| scale[j * nx + i]);
+                if s < one {
+                    scale_face(&mut row, i, s);
+                }
+            }
+        });
+    }
+
     fn step_fv1(&mut self, dt_s: f64, t_new_s: f64) {
         self.fv_faces::<false>(false);
+        self.fv_limit(dt_s, false);
         self.book_boundary_fv(dt_s, 1.0);
         self.fv_cells::<false, true>(dt_s, t_new_s);
     }
@@ -965,6 +1108,7 @@ impl<R: Real> CpuBackend<R> {
         // Stage 1: U1 = U + dt L(U)
         self.fv2_slopes(false);
         self.fv_faces::<true>(false);
+        self.fv_limit(dt_s, false);
         self.book_boundary_fv(dt_s, 0.5);
         self.fv_cells::<true, false>(dt_s, t_new_s);
         // Positivity fixes of the first stage enter the result with weight 1/2.
@@ -973,6 +1117,7 @@ impl<R: Real> CpuBackend<R> {
         // Stage 2: U' = (U + U1 + dt L(U1)) / 2
         self.fv2_slopes(true);
         self.fv_faces::<true>(true);
+        self.fv_limit(dt_s, true);
         self.book_boundary_fv(dt_s, 0.5);
         self.fv_cells::<true, true>(dt_s, t_new_s);
     }
@@ -1139,6 +1284,7 @@ impl<R: Real> CpuBackend<R> {
             dt,
             t_new: R::c(t_new_s),
             arrival_depth: R::c(self.cfg.arrival_depth_m),
+            rain_m: self.rain_step,
         };
         let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
         let (qfx_new, qfy_new) = (&self.qfx_new, &self.qfy_new);
