@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use basintwin_core::{
-    Backend, CoreError, CpuBackend, Grid, Manning, Maxima, OutputSchedule, Precision, Real, State,
-    Terrain, run,
+    Backend, CoreError, CpuBackend, Forcing, Grid, Manning, Maxima, OutputSchedule, PointSource,
+    Precision, Real, State, Terrain, run,
 };
 use basintwin_io::{
     Dem, SnapshotMeta, SnapshotWriter, Which, read_aligned, read_dem, read_snapshot,
@@ -48,6 +48,7 @@ pub struct Model {
     pub discharge: Option<(Vec<f64>, Vec<f64>)>,
     /// Cell index of each gauge.
     pub gauge_cells: Vec<usize>,
+    pub forcing: Forcing,
 }
 
 /// Loads the DEM, roughness, initial water and gauges; every problem is an [`InputError`] that
@@ -120,6 +121,33 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
             depth_m[k]
         )));
     }
+    let locate = |what: &str, name: &str, x: f64, y: f64, line: usize| -> Result<usize> {
+        match grid.cell_at(x, y) {
+            Some((i, j)) if dem.active[grid.index(i, j)] => Ok(grid.index(i, j)),
+            Some(_) => Err(input(format!(
+                "{file}: line {line}: {what} '{name}' at ({x}, {y}) lies on a nodata cell of the DEM"
+            ))),
+            None => Err(input(format!(
+                "{file}: line {line}: {what} '{name}' at ({x}, {y}) is outside the DEM (x {:.1} .. {:.1}, y {:.1} .. {:.1})",
+                grid.x_west_m,
+                grid.x_west_m + grid.nx as f64 * grid.dx_m,
+                grid.y_south_m,
+                grid.y_south_m + grid.ny as f64 * grid.dy_m
+            ))),
+        }
+    };
+    let mut sources = Vec::new();
+    for s in &sc.sources {
+        sources.push(PointSource {
+            name: s.name.clone(),
+            cell: locate("source", &s.name, s.x, s.y, s.line)?,
+            discharge_m3_s: s.discharge_m3_s.clone(),
+        });
+    }
+    let forcing = Forcing {
+        rain_mm_h: sc.rain_mm_h.clone(),
+        sources,
+    };
     let mut gauge_cells = Vec::new();
     for g in &sc.gauges {
         match grid.cell_at(g.x, g.y) {
@@ -151,6 +179,7 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
         depth_m,
         discharge,
         gauge_cells,
+        forcing,
     })
 }
 
@@ -224,6 +253,9 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
         opts.threads,
     )
     .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    backend
+        .set_forcing(model.forcing.clone())
+        .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
     let schedule = OutputSchedule::every(sc.output_interval_s, sc.duration_s)
         .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
     let out = &sc.output_dir;

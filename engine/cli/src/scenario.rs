@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use basintwin_core::{Boundaries, BoundaryKind, Precision, Scheme, Side, SolverConfig};
+use basintwin_core::{Boundaries, BoundaryKind, Precision, Scheme, Series, Side, SolverConfig};
 use basintwin_io::{DemOptions, Resample};
 use serde::Deserialize;
 use toml::Spanned;
@@ -26,7 +26,26 @@ struct RawScenario {
     boundary: Vec<Spanned<RawBoundary>>,
     #[serde(default)]
     gauge: Vec<Spanned<RawGauge>>,
+    rain: Option<RawRain>,
+    #[serde(default)]
+    source: Vec<Spanned<RawSource>>,
     output: Option<RawOutput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRain {
+    intensity_mm_h: Spanned<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    at: Spanned<Vec<f64>>,
+    discharge_m3_s: Option<Spanned<toml::Value>>,
+    hydrograph: Option<Spanned<String>>,
+    series: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +145,16 @@ pub struct Gauge {
     pub line: usize,
 }
 
+/// A point inflow as read from the scenario (mapped to a cell when the DEM is loaded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub discharge_m3_s: Series,
+    pub line: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub file: PathBuf,
@@ -141,6 +170,9 @@ pub struct Scenario {
     pub precision: Precision,
     pub backend: String,
     pub gauges: Vec<Gauge>,
+    /// Uniform rain intensity (mm/h).
+    pub rain_mm_h: Option<Series>,
+    pub sources: Vec<Source>,
     pub output_dir: PathBuf,
 }
 
@@ -252,6 +284,74 @@ impl Ctx<'_> {
                     default
                 }
             },
+        }
+    }
+
+    /// A time series from a number (constant), an inline `[[t, value], ...]` array or a CSV file
+    /// of `time_s,value` lines (a header line and `#` comments are allowed).
+    fn series(
+        &mut self,
+        v: &Spanned<toml::Value>,
+        key: &str,
+        what: &'static str,
+    ) -> Option<Series> {
+        let points: Vec<(f64, f64)> = match v.get_ref() {
+            toml::Value::Float(x) => vec![(0.0, *x)],
+            toml::Value::Integer(i) => vec![(0.0, *i as f64)],
+            toml::Value::Array(rows) => {
+                let mut pts = Vec::with_capacity(rows.len());
+                for (k, r) in rows.iter().enumerate() {
+                    let pair = r.as_array().and_then(|a| match a.as_slice() {
+                        [t, x] => Some((num(t)?, num(x)?)),
+                        _ => None,
+                    });
+                    match pair {
+                        Some(p) => pts.push(p),
+                        None => {
+                            self.problem(
+                                v,
+                                key,
+                                format!("entry {} is {r}: expected [time_s, value] pairs", k + 1),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                pts
+            }
+            toml::Value::String(p) => {
+                let path = self.path(p);
+                match read_csv_series(&path) {
+                    Ok(pts) => pts,
+                    Err(e) => {
+                        self.problem(v, key, e);
+                        return None;
+                    }
+                }
+            }
+            other => {
+                self.problem(
+                    v,
+                    key,
+                    format!(
+                        "got {}: expected a number, [[time_s, value], ...] or a CSV path",
+                        other.type_str()
+                    ),
+                );
+                return None;
+            }
+        };
+        match Series::new(points, what) {
+            Ok(s) => {
+                if let Some(&(t, x)) = s.points().iter().find(|(_, x)| *x < 0.0) {
+                    self.problem(v, key, format!("{x} at {t} s: expected values >= 0"));
+                }
+                Some(s)
+            }
+            Err(e) => {
+                self.problem(v, key, e.to_string());
+                None
+            }
         }
     }
 
@@ -613,6 +713,58 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
             _ => cx.problem(&r.at, "gauge.at", "expected [x, y] in map units of the DEM"),
         }
     }
+    // [rain]
+    let rain_mm_h = raw
+        .rain
+        .as_ref()
+        .and_then(|r| cx.series(&r.intensity_mm_h, "rain.intensity_mm_h", "rain intensity"));
+    // [[source]]
+    let mut sources = Vec::new();
+    for src in &raw.source {
+        let r = src.get_ref();
+        let line = cx.line_of(src.span().start);
+        let given = [
+            r.discharge_m3_s.is_some(),
+            r.hydrograph.is_some(),
+            r.series.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if given != 1 {
+            cx.problem(
+                src,
+                "source",
+                "give exactly one of discharge_m3_s, hydrograph or series",
+            );
+            continue;
+        }
+        let q = if let Some(v) = &r.discharge_m3_s {
+            cx.series(v, "source.discharge_m3_s", "source discharge")
+        } else if let Some(v) = &r.series {
+            cx.series(v, "source.series", "source discharge")
+        } else if let Some(h) = &r.hydrograph {
+            let as_value = Spanned::new(h.span(), toml::Value::String(h.get_ref().clone()));
+            cx.series(&as_value, "source.hydrograph", "source discharge")
+        } else {
+            None
+        };
+        match (r.at.get_ref().as_slice(), q) {
+            ([x, y], Some(q)) if x.is_finite() && y.is_finite() => sources.push(Source {
+                name: r.name.get_ref().clone(),
+                x: *x,
+                y: *y,
+                discharge_m3_s: q,
+                line,
+            }),
+            ([_, _], _) => {}
+            _ => cx.problem(
+                &r.at,
+                "source.at",
+                "expected [x, y] in map units of the DEM",
+            ),
+        }
+    }
     // [output]
     let output_dir = match raw.output.as_ref().and_then(|o| o.dir.as_ref()) {
         Some(d) => cx.path(d.get_ref()),
@@ -659,8 +811,55 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         precision,
         backend,
         gauges,
+        rain_mm_h,
+        sources,
         output_dir,
     })
+}
+
+fn num(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// `time_s,value` lines; a first line that is not numbers is a header; `#` starts a comment.
+fn read_csv_series(path: &Path) -> Result<Vec<(f64, f64)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (paths are relative to the scenario file)",
+            path.display()
+        )
+    })?;
+    let mut pts = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
+        let parsed = match cols.as_slice() {
+            [t, v, ..] => t.parse::<f64>().ok().zip(v.parse::<f64>().ok()),
+            _ => None,
+        };
+        match parsed {
+            Some(p) => pts.push(p),
+            None if pts.is_empty() && n == 0 => {} // header
+            None => {
+                return Err(format!(
+                    "{}:{}: '{raw}': expected time_s,value",
+                    path.display(),
+                    n + 1
+                ));
+            }
+        }
+    }
+    if pts.is_empty() {
+        return Err(format!("{}: no time_s,value lines", path.display()));
+    }
+    Ok(pts)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` with an optional fraction and zone (`Z` or `+hh:mm`).

@@ -359,3 +359,98 @@ fn info_and_bench() {
         assert!(text(&o).contains("Example:"), "{sub} --help has an example");
     }
 }
+
+/// The storm example with dataset paths made absolute and `edits` applied.
+fn storm(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let ds = root().join("datasets");
+    let mut s = std::fs::read_to_string(root().join("examples/valley_rain.toml"))
+        .unwrap()
+        .replace("../datasets", &ds.display().to_string())
+        .replace("../out/valley_rain", &dir.join("out").display().to_string());
+    for (old, new) in edits {
+        assert!(s.contains(old), "edit target `{old}` not in the scenario");
+        s = s.replacen(old, new, 1);
+    }
+    let p = dir.join("storm.toml");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+#[test]
+fn rain_and_sources_balance_and_bad_series_are_refused() {
+    let d = tmpdir("storm");
+    // A hydrograph from a CSV file for the outfall.
+    let csv = d.join("outfall.csv");
+    std::fs::write(&csv, "time_s,discharge_m3_s\n0,0\n600,4\n3600,4\n4200,0\n").unwrap();
+    let sc = storm(
+        &d,
+        &[
+            ("precision = \"f32\"", "precision = \"f64\""),
+            ("duration_s = 7200", "duration_s = 2400"),
+            (
+                "series = [[0, 0.0], [600, 4.0], [3600, 4.0], [4200, 0.0]]",
+                "hydrograph = \"outfall.csv\"",
+            ),
+        ],
+    );
+    let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    let mb = &s["mass_balance"];
+    // 2400 s of rain: (30+60)/2 * 1800 + (60 + 60 - 50*600/1800... ) -> compare with the exact integral.
+    let rain_mm = 0.5 * (30.0 + 60.0) * 1800.0 / 3600.0
+        + 0.5 * (60.0 + (60.0 - 50.0 * 600.0 / 1800.0)) * 600.0 / 3600.0;
+    let rain_m3 = rain_mm / 1000.0 * 8000.0 * 3000.0;
+    assert!(
+        (mb["rain_m3"].as_f64().unwrap() - rain_m3).abs() < 1e-6 * rain_m3,
+        "{mb}"
+    );
+    let source_m3 = 0.5 * 4.0 * 600.0 + 4.0 * 1800.0;
+    assert!(
+        (mb["source_inflow_m3"].as_f64().unwrap() - source_m3).abs() < 1e-6 * source_m3,
+        "{mb}"
+    );
+    assert!(mb["relative_error"].as_f64().unwrap().abs() < 1e-10, "{mb}");
+    // Malformed forcing.
+    let bad = d.join("bad.csv");
+    std::fs::write(&bad, "time_s,q\n0,1\nten,2\n").unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[[0, 30.0], [1800, 60.0]",
+            "[[0, 30.0], [0, 60.0]",
+            "does not increase",
+        ),
+        (
+            "intensity_mm_h = [[0, 30.0]",
+            "intensity_mm_h = [[0, -30.0]",
+            "expected values >= 0",
+        ),
+        (
+            "series = [[0, 0.0], [600, 4.0], [3600, 4.0], [4200, 0.0]]",
+            "hydrograph = \"bad.csv\"",
+            "bad.csv:3: 'ten,2': expected time_s,value",
+        ),
+        (
+            "at = [502000.0, 4001900.0]",
+            "at = [0.0, 0.0]",
+            "source 'outfall' at (0, 0) is outside the DEM",
+        ),
+        (
+            "series = [[0, 0.0]",
+            "discharge_m3_s = 2.0\nseries = [[0, 0.0]",
+            "give exactly one of discharge_m3_s, hydrograph or series",
+        ),
+    ];
+    for (old, new, want) in cases {
+        let sc = storm(&d, &[(old, new)]);
+        let o = bin().arg("check").arg(&sc).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{want}: {}", text(&o));
+        assert!(
+            text(&o).contains(want),
+            "expected `{want}` in\n{}",
+            text(&o)
+        );
+    }
+}
