@@ -522,6 +522,7 @@ fn t10_rain_and_point_sources_are_conserved() {
                 cell: grid.index(5, 10),
                 discharge_m3_s: q.clone(),
             }],
+            boundaries: Vec::new(),
         };
         b.set_forcing(forcing).unwrap();
         b.advance_to(900.0).unwrap();
@@ -554,5 +555,144 @@ fn t10_rain_and_point_sources_are_conserved() {
         let west: f64 = (0..20).map(|j| s.h[grid.index(0, j)]).sum();
         let east: f64 = (0..20).map(|j| s.h[grid.index(29, j)]).sum();
         assert!(west > east, "{scheme}: west {west} east {east}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inflow and stage boundaries.
+
+fn channel() -> (Grid, Terrain) {
+    let grid = Grid::new(40, 11, 5.0, 5.0).unwrap();
+    // V-shaped cross-section (lowest along j = 5), falling 1 m over the length.
+    let bed = grid.map_centres(|x, y| 0.05 * (y - 27.5).abs() + 1.0 - x / 200.0);
+    (grid.clone(), Terrain::new(&grid, bed, 0.035).unwrap())
+}
+
+#[test]
+fn t11_inflow_hydrograph_volume_arrives_exactly() {
+    use basintwin_core::{BoundarySegment, Forcing, SegmentKind, Series, Side};
+    let (grid, terrain) = channel();
+    let q = Series::new(
+        vec![(0.0, 0.0), (60.0, 3.0), (240.0, 3.0), (300.0, 0.5)],
+        "inflow",
+    )
+    .unwrap();
+    let expected = q.integral(0.0, 400.0);
+    for scheme in Scheme::ALL {
+        let mut b = backend(
+            &grid,
+            &terrain,
+            State::<f64>::dry(grid.cells()),
+            scheme,
+            Boundaries::walls(),
+            None,
+        );
+        b.set_forcing(Forcing {
+            boundaries: vec![BoundarySegment {
+                name: "upstream".into(),
+                side: Side::West,
+                cells: 2..9,
+                kind: SegmentKind::Inflow(q.clone()),
+            }],
+            ..Forcing::default()
+        })
+        .unwrap();
+        b.advance_to(400.0).unwrap();
+        let l = b.ledger();
+        let v = b.state().volume_m3(&grid);
+        println!(
+            "inflow, {scheme}: {v:.6} m^3 in the channel, {:.6} booked, {expected:.6} expected",
+            l.boundary_inflow_m3
+        );
+        assert!(
+            (l.boundary_inflow_m3 - expected).abs() < 1e-9 * expected,
+            "{scheme}: {l}"
+        );
+        assert!(
+            (v - expected).abs() < 1e-9 * expected,
+            "{scheme}: volume {v}"
+        );
+        assert!(l.relative_error().abs() < 1e-12, "{scheme}: {l}");
+        // The water entered through the lowest part first and ran down the channel.
+        let s = b.state();
+        assert!(s.h[grid.index(20, 5)] > s.h[grid.index(20, 0)], "{scheme}");
+        assert!(
+            s.h[grid.index(39, 5)] > 0.0,
+            "{scheme}: the wave reached the far end"
+        );
+    }
+}
+
+#[test]
+fn t12_stage_boundary_fills_to_its_level_and_keeps_a_lake_at_rest() {
+    use basintwin_core::{BoundarySegment, Forcing, SegmentKind, Series, Side};
+    let grid = Grid::new(30, 8, 4.0, 4.0).unwrap();
+    let terrain = Terrain::new(
+        &grid,
+        grid.map_centres(|x, y| 0.3 * (x / 17.0).sin() + 0.01 * y),
+        0.03,
+    )
+    .unwrap();
+    for scheme in Scheme::ALL {
+        // A lake at 1.0 m with a stage of 1.0 m outside: nothing moves.
+        let stage = |level: f64| Forcing {
+            boundaries: vec![BoundarySegment {
+                name: "sea".into(),
+                side: Side::East,
+                cells: 0..8,
+                kind: SegmentKind::Stage(Series::constant(level)),
+            }],
+            ..Forcing::default()
+        };
+        let mut b = backend(
+            &grid,
+            &terrain,
+            State::<f64>::from_level(&terrain, 1.0),
+            scheme,
+            Boundaries::walls(),
+            None,
+        );
+        b.set_forcing(stage(1.0)).unwrap();
+        run_steps(&mut b, 500).unwrap();
+        let v = max_speed(&b.state(), 1e-6);
+        assert!(
+            v < 1e-10,
+            "{scheme}: lake at rest against its own stage moves at {v:e} m/s"
+        );
+        // Raise the stage to 1.5 m: the basin fills to it, every cubic metre through the boundary.
+        let mut b = backend(
+            &grid,
+            &terrain,
+            State::<f64>::from_level(&terrain, 1.0),
+            scheme,
+            Boundaries::walls(),
+            None,
+        );
+        b.set_forcing(stage(1.5)).unwrap();
+        // The basin rings (a seiche against a fixed level); average the level over its swings.
+        let bed = &terrain.bed_m;
+        let mut sum = 0.0;
+        let mut n = 0.0;
+        for k in 0..=150 {
+            b.advance_to(1500.0 + 10.0 * k as f64).unwrap();
+            let s = b.state();
+            sum += (0..grid.cells()).map(|c| s.h[c] + bed[c]).sum::<f64>() / grid.cells() as f64;
+            n += 1.0;
+        }
+        let mean_eta = sum / n;
+        let s = b.state();
+        let l = b.ledger();
+        println!(
+            "stage, {scheme}: mean level {mean_eta:.4} m over 1500-3000 s, inflow {:.3} m^3, error {:.1e}",
+            l.boundary_inflow_m3 - l.boundary_outflow_m3,
+            l.relative_error()
+        );
+        assert!(
+            (mean_eta - 1.5).abs() < 0.01,
+            "{scheme}: mean level {mean_eta}"
+        );
+        assert!(l.relative_error().abs() < 1e-12, "{scheme}: {l}");
+        let gained = s.volume_m3(&grid) - State::<f64>::from_level(&terrain, 1.0).volume_m3(&grid);
+        assert!((gained - (l.boundary_inflow_m3 - l.boundary_outflow_m3)).abs() < 1e-9 * gained);
     }
 }

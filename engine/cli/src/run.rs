@@ -147,6 +147,7 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
     let forcing = Forcing {
         rain_mm_h: sc.rain_mm_h.clone(),
         sources,
+        boundaries: Vec::new(),
     };
     let mut gauge_cells = Vec::new();
     for g in &sc.gauges {

@@ -98,12 +98,35 @@ pub struct PointSource {
     pub discharge_m3_s: Series,
 }
 
-/// Everything that adds water besides the boundaries.
+/// What a boundary segment imposes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SegmentKind {
+    /// Total discharge into the domain through the segment (m^3/s), spread over the wet faces
+    /// by conveyance (`h^(5/3)`; over the lowest cells while the segment is dry). The mass flux
+    /// is imposed exactly, so the ledger receives exactly the hydrograph's volume.
+    Inflow(Series),
+    /// Free-surface level outside the segment (m): a ghost cell at that level, with the interior
+    /// velocity, and the scheme's own flux (water flows in or out).
+    Stage(Series),
+}
+
+/// A stretch of one side of the domain with an inflow or stage condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundarySegment {
+    pub name: String,
+    pub side: crate::grid::Side,
+    /// Cell positions along the side (i for south/north, j for west/east), half-open.
+    pub cells: std::ops::Range<usize>,
+    pub kind: SegmentKind,
+}
+
+/// Everything that adds water besides the solid and free boundaries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Forcing {
     /// Uniform rain intensity in mm/h.
     pub rain_mm_h: Option<Series>,
     pub sources: Vec<PointSource>,
+    pub boundaries: Vec<BoundarySegment>,
 }
 
 impl Forcing {
@@ -117,6 +140,24 @@ impl Forcing {
                 detail: format!("{v} mm/h at {t} s"),
                 expected: "intensities >= 0 mm/h",
             });
+        }
+        for b in &self.boundaries {
+            if b.cells.is_empty() {
+                return Err(CoreError::Invalid {
+                    what: "boundary segment",
+                    detail: format!("'{}' covers no cell", b.name),
+                    expected: "a segment at least one cell long",
+                });
+            }
+            if let SegmentKind::Inflow(q) = &b.kind
+                && let Some(&(t, v)) = q.points().iter().find(|(_, v)| *v < 0.0)
+            {
+                return Err(CoreError::Invalid {
+                    what: "inflow hydrograph",
+                    detail: format!("'{}': {v} m^3/s at {t} s", b.name),
+                    expected: "discharges >= 0 m^3/s (use a stage boundary for outflow)",
+                });
+            }
         }
         for s in &self.sources {
             if s.cell >= cells || !active[s.cell] {
@@ -169,7 +210,7 @@ mod tests {
         assert!(Series::new(vec![(0.0, f64::NAN)], "q").is_err());
         let f = Forcing {
             rain_mm_h: Some(Series::new(vec![(0.0, -1.0)], "rain").unwrap()),
-            sources: vec![],
+            ..Forcing::default()
         };
         assert!(f.validate(1, &[true]).is_err());
     }

@@ -32,7 +32,7 @@ pub use backend::Backend;
 pub use config::{Boundaries, BoundaryKind, Scheme, SolverConfig};
 pub use cpu::CpuBackend;
 pub use error::{CoreError, Result};
-pub use forcing::{Forcing, PointSource, Series};
+pub use forcing::{BoundarySegment, Forcing, PointSource, SegmentKind, Series};
 pub use grid::{Grid, Side};
 pub use ledger::MassLedger;
 pub use maxima::Maxima;

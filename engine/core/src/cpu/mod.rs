@@ -32,10 +32,12 @@ use rayon::prelude::*;
 use crate::backend::Backend;
 use crate::config::{BoundaryKind, Scheme, SolverConfig};
 use crate::error::{CoreError, Result};
-use crate::forcing::Forcing;
+use crate::forcing::{Forcing, SegmentKind};
 use crate::grid::Grid;
+use crate::grid::Side;
 use crate::ledger::MassLedger;
 use crate::maxima::{self, Maxima};
+use crate::numerics::CellState;
 use crate::numerics::fv2::Slopes;
 use crate::numerics::riemann::select;
 use crate::numerics::{self, FaceFlux, Params, cfl, fv1, fv2, velocity};
@@ -332,6 +334,30 @@ fn fold_row<R: Real>(h: &mut [R], rate: &[R], with_rate: bool) -> RowSums {
     }
 }
 
+/// A face of an inflow or stage segment.
+#[derive(Debug, Clone, Copy)]
+struct SegFace {
+    /// Index into the x-face (`y == false`) or y-face arrays.
+    face: usize,
+    /// The interior cell.
+    cell: usize,
+    y: bool,
+    /// East or north side: the outward normal points along +x / +y.
+    high: bool,
+}
+
+/// A boundary segment, resolved to faces, with this step's values.
+#[derive(Debug)]
+struct Segment<R> {
+    faces: Vec<SegFace>,
+    kind: SegmentKind,
+    face_len_m: f64,
+    /// Inflow: unit discharge into the domain through each face this step (m^2/s).
+    q: Vec<R>,
+    /// Stage: the level this step (m).
+    stage: R,
+}
+
 /// Shallow-water solver on the CPU, generic over precision.
 #[derive(Debug)]
 pub struct CpuBackend<R: Real> {
@@ -377,6 +403,7 @@ pub struct CpuBackend<R: Real> {
     steps: u64,
     pool: Option<Arc<rayon::ThreadPool>>,
     forcing: Forcing,
+    segments: Vec<Segment<R>>,
     /// Rain depth of the step being taken (m), as the cells receive it.
     rain_step: R,
     active_cells: usize,
@@ -525,6 +552,7 @@ impl<R: Real> CpuBackend<R> {
             steps: 0,
             pool,
             forcing: Forcing::default(),
+            segments: Vec::new(),
             rain_step: R::zero(),
             active_cells: terrain.active.iter().filter(|a| **a).count(),
             grid,
@@ -543,8 +571,210 @@ impl<R: Real> CpuBackend<R> {
     /// Sets the rain and point sources (validated against the domain).
     pub fn set_forcing(&mut self, forcing: Forcing) -> Result<()> {
         forcing.validate(self.grid.cells(), &self.active)?;
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        let mut segments = Vec::new();
+        for b in &forcing.boundaries {
+            let len = if matches!(b.side, Side::West | Side::East) {
+                ny
+            } else {
+                nx
+            };
+            if b.cells.end > len {
+                return Err(CoreError::Invalid {
+                    what: "boundary segment",
+                    detail: format!(
+                        "'{}' covers cells {:?} of a side {len} cells long",
+                        b.name, b.cells
+                    ),
+                    expected: "a segment within the side",
+                });
+            }
+            let faces: Vec<SegFace> = b
+                .cells
+                .clone()
+                .filter_map(|p| {
+                    let (face, cell, y, high) = match b.side {
+                        Side::West => (p * (nx + 1), p * nx, false, false),
+                        Side::East => (p * (nx + 1) + nx, p * nx + nx - 1, false, true),
+                        Side::South => (p, p, true, false),
+                        Side::North => (ny * nx + p, (ny - 1) * nx + p, true, true),
+                    };
+                    self.active[cell].then_some(SegFace {
+                        face,
+                        cell,
+                        y,
+                        high,
+                    })
+                })
+                .collect();
+            if faces.is_empty() {
+                return Err(CoreError::Invalid {
+                    what: "boundary segment",
+                    detail: format!("'{}' lies only along cells outside the domain", b.name),
+                    expected: "a segment touching at least one active cell",
+                });
+            }
+            let face_len_m = if matches!(b.side, Side::West | Side::East) {
+                self.grid.dy_m
+            } else {
+                self.grid.dx_m
+            };
+            segments.push(Segment {
+                q: vec![R::zero(); faces.len()],
+                faces,
+                kind: b.kind.clone(),
+                face_len_m,
+                stage: R::zero(),
+            });
+        }
+        self.segments = segments;
         self.forcing = forcing;
         Ok(())
+    }
+
+    /// This step's values of the boundary segments: the inflow's mean discharge over the step,
+    /// spread by conveyance; the stage at mid-step.
+    fn update_segments(&mut self, t0: f64, t1: f64) {
+        let h = &self.cur.h;
+        let (z, h_dry) = (&self.z, self.p.h_dry);
+        for seg in &mut self.segments {
+            match &seg.kind {
+                SegmentKind::Inflow(series) => {
+                    let q_total = series.integral(t0, t1) / (t1 - t0);
+                    let weight = |f: &SegFace| {
+                        let d = h[f.cell].f64();
+                        if d > h_dry.f64() {
+                            d.powf(5.0 / 3.0)
+                        } else {
+                            0.0
+                        }
+                    };
+                    let mut sum: f64 = seg.faces.iter().map(weight).sum();
+                    let dry = sum <= 0.0;
+                    let z_min = seg
+                        .faces
+                        .iter()
+                        .map(|f| z[f.cell].f64())
+                        .fold(f64::INFINITY, f64::min);
+                    let low = |f: &SegFace| {
+                        if z[f.cell].f64() <= z_min + 0.01 {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    };
+                    if dry {
+                        sum = seg.faces.iter().map(low).sum();
+                    }
+                    for (q, f) in seg.q.iter_mut().zip(&seg.faces) {
+                        let w = if dry { low(f) } else { weight(f) };
+                        *q = R::c(q_total * w / sum / seg.face_len_m);
+                    }
+                }
+                SegmentKind::Stage(series) => {
+                    seg.stage = R::c(series.at(0.5 * (t0 + t1)));
+                }
+            }
+        }
+    }
+
+    /// fv: imposes the segments' fluxes on their faces (after the face pass).
+    fn apply_segments_fv(&mut self, from_stage: bool) {
+        let src = if from_stage { &self.stage } else { &self.cur };
+        let (p, z) = (self.p, &self.z);
+        let half_g = R::c(0.5) * p.g;
+        for seg in &self.segments {
+            for (k, f) in seg.faces.iter().enumerate() {
+                let c = f.cell;
+                let h = src.h[c];
+                let (qn, qt) = if f.y {
+                    (src.qy[c], src.qx[c])
+                } else {
+                    (src.qx[c], src.qy[c])
+                };
+                let flux = match seg.kind {
+                    SegmentKind::Inflow(_) => {
+                        let q = seg.q[k];
+                        let adv = if h > R::c(1e-3) { q * q / h } else { R::zero() };
+                        let mom = half_g * h * h + adv;
+                        FaceFlux {
+                            mass: if f.high { -q } else { q },
+                            mom_l: mom,
+                            mom_r: mom,
+                            tan: R::zero(),
+                        }
+                    }
+                    SegmentKind::Stage(_) => {
+                        let inner = CellState { h, qn, qt, z: z[c] };
+                        let hg = (seg.stage - z[c]).max(R::zero());
+                        let ug = numerics::velocity(h, qn, p.h_dry);
+                        let ghost = CellState {
+                            h: hg,
+                            qn: hg * ug,
+                            qt: R::zero(),
+                            z: z[c],
+                        };
+                        if f.high {
+                            fv1::face_flux(inner, ghost, p)
+                        } else {
+                            fv1::face_flux(ghost, inner, p)
+                        }
+                    }
+                };
+                let arrays = if f.y { &mut self.fy } else { &mut self.fx };
+                arrays.mass[f.face] = flux.mass;
+                arrays.mom_l[f.face] = flux.mom_l;
+                arrays.mom_r[f.face] = flux.mom_r;
+                arrays.tan[f.face] = flux.tan;
+            }
+        }
+    }
+
+    /// inertial: imposes the segments' discharges on their faces.
+    fn apply_segments_inertial(&mut self, dt: R, theta: R) {
+        let (p, z, h, g_n2) = (self.p, &self.z, &self.cur.h, &self.g_n2);
+        let inv_dx = R::c(1.0 / self.grid.dx_m);
+        let inv_dy = R::c(1.0 / self.grid.dy_m);
+        for seg in &self.segments {
+            for (k, f) in seg.faces.iter().enumerate() {
+                let c = f.cell;
+                let (old, new) = if f.y {
+                    (&self.qfy, &mut self.qfy_new)
+                } else {
+                    (&self.qfx, &mut self.qfx_new)
+                };
+                new[f.face] = match seg.kind {
+                    SegmentKind::Inflow(_) => {
+                        if f.high {
+                            -seg.q[k]
+                        } else {
+                            seg.q[k]
+                        }
+                    }
+                    SegmentKind::Stage(_) => {
+                        let inner = h[c] + z[c];
+                        let (eta_l, eta_r) = if f.high {
+                            (inner, seg.stage)
+                        } else {
+                            (seg.stage, inner)
+                        };
+                        let q = old[f.face];
+                        let input = numerics::inertial::FaceInput {
+                            q,
+                            q_behind: q,
+                            q_ahead: q,
+                            eta_l,
+                            eta_r,
+                            z_l: z[c],
+                            z_r: z[c],
+                            g_n2: g_n2[c],
+                        };
+                        let inv_d = if f.y { inv_dy } else { inv_dx };
+                        numerics::inertial::face_discharge(input, dt, inv_d, theta, p.g, p.h_dry)
+                    }
+                };
+            }
+        }
     }
 
     /// Number of threads the backend runs on.
@@ -669,6 +899,9 @@ impl<R: Real> CpuBackend<R> {
     fn step(&mut self, dt_s: f64, t_new_s: f64) -> Result<()> {
         let t0 = t_new_s - dt_s;
         self.rain_step = R::c(self.forcing.rain_depth_m(t0, t_new_s));
+        if !self.segments.is_empty() {
+            self.update_segments(t0, t_new_s);
+        }
         match self.cfg.scheme {
             Scheme::Fv1 => self.step_fv1(dt_s, t_new_s),
             Scheme::Fv2 => self.step_fv2(dt_s, t_new_s),
@@ -1099,6 +1332,7 @@ impl<R: Real> CpuBackend<R> {
 
     fn step_fv1(&mut self, dt_s: f64, t_new_s: f64) {
         self.fv_faces::<false>(false);
+        self.apply_segments_fv(false);
         self.fv_limit(dt_s, false);
         self.book_boundary_fv(dt_s, 1.0);
         self.fv_cells::<false, true>(dt_s, t_new_s);
@@ -1108,6 +1342,7 @@ impl<R: Real> CpuBackend<R> {
         // Stage 1: U1 = U + dt L(U)
         self.fv2_slopes(false);
         self.fv_faces::<true>(false);
+        self.apply_segments_fv(false);
         self.fv_limit(dt_s, false);
         self.book_boundary_fv(dt_s, 0.5);
         self.fv_cells::<true, false>(dt_s, t_new_s);
@@ -1117,6 +1352,7 @@ impl<R: Real> CpuBackend<R> {
         // Stage 2: U' = (U + U1 + dt L(U1)) / 2
         self.fv2_slopes(true);
         self.fv_faces::<true>(true);
+        self.apply_segments_fv(true);
         self.fv_limit(dt_s, true);
         self.book_boundary_fv(dt_s, 0.5);
         self.fv_cells::<true, true>(dt_s, t_new_s);
@@ -1201,7 +1437,11 @@ impl<R: Real> CpuBackend<R> {
                 }
             }
         }
+        if !self.segments.is_empty() {
+            self.apply_segments_inertial(dt, theta);
+        }
         // 2. Outflow-limiting factor of each cell.
+        let h = &self.cur.h;
         let (qfx_new, qfy_new) = (&self.qfx_new, &self.qfy_new);
         self.scale
             .par_chunks_mut(nx)
@@ -1220,8 +1460,7 @@ impl<R: Real> CpuBackend<R> {
                     inv_dy,
                 );
             });
-        // 3. Scale each face by its upwind cell. Edges carry outflow only, whose upwind cell is
-        // inside.
+        // 3. Scale each face by its upwind cell.
         let scale = &self.scale;
         self.qfx_new
             .par_chunks_mut(nx + 1)
@@ -1231,8 +1470,10 @@ impl<R: Real> CpuBackend<R> {
                 if nx > 1 {
                     rows::inertial_apply_scale(&mut row[1..nx], &sc[..nx - 1], &sc[1..]);
                 }
-                row[0] = row[0] * sc[0];
-                row[nx] = row[nx] * sc[nx - 1];
+                // Edges: only outflow is limited (its upwind cell is inside).
+                let zero = R::zero();
+                row[0] = row[0] * select(row[0] < zero, sc[0], R::one());
+                row[nx] = row[nx] * select(row[nx] > zero, sc[nx - 1], R::one());
             });
         self.qfy_new
             .par_chunks_mut(nx)
@@ -1245,13 +1486,14 @@ impl<R: Real> CpuBackend<R> {
                         &scale[a * nx..(a + 1) * nx],
                     );
                 } else {
-                    let sc = if a == 0 {
-                        &scale[..nx]
+                    // Edges: only outflow is limited (its upwind cell is inside).
+                    let (sc, out_sign) = if a == 0 {
+                        (&scale[..nx], -R::one())
                     } else {
-                        &scale[(ny - 1) * nx..]
+                        (&scale[(ny - 1) * nx..], R::one())
                     };
                     for (q, s) in row.iter_mut().zip(sc) {
-                        *q = *q * *s;
+                        *q = *q * select(*q * out_sign > R::zero(), *s, R::one());
                     }
                 }
             });
