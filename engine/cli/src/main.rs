@@ -81,6 +81,12 @@ enum Command {
         /// Cell size in metres.
         #[arg(long, default_value_t = 20.0)]
         cell: f64,
+        /// Map x of the western edge (UTM zone 31N).
+        #[arg(long, default_value_t = 500_000.0)]
+        x0: f64,
+        /// Map y of the southern edge (UTM zone 31N).
+        #[arg(long, default_value_t = 4_000_000.0)]
+        y0: f64,
         /// Replace an existing file.
         #[arg(long)]
         overwrite: bool,
@@ -173,6 +179,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             nx,
             ny,
             cell,
+            x0,
+            y0,
             overwrite,
         } => {
             let case = match kind.as_str() {
@@ -196,8 +204,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             };
             // Place it on the map in UTM 31N so that the file carries a real CRS.
             let mut grid = case.grid.clone();
-            grid.x_west_m = 500_000.0;
-            grid.y_south_m = 4_000_000.0;
+            grid.x_west_m = x0;
+            grid.y_south_m = y0;
             grid.crs_wkt = UTM31N_WKT.into();
             let values: Vec<f32> = values.iter().map(|&z| z as f32).collect();
             basintwin_io::write_map(&out, &grid, &values, -9999.0, overwrite)?;

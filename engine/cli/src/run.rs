@@ -6,14 +6,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use basintwin_core::{
-    Backend, CoreError, CpuBackend, Forcing, Grid, Manning, Maxima, OutputSchedule, PointSource,
-    Precision, Real, State, Terrain, run,
+    Backend, BoundarySegment, CoreError, CpuBackend, Forcing, Grid, Manning, Maxima,
+    OutputSchedule, PointSource, Precision, Real, SegmentKind, Side, State, Terrain, run,
 };
 use basintwin_io::{
     Dem, SnapshotMeta, SnapshotWriter, Which, read_aligned, read_dem, read_snapshot,
 };
 
-use crate::scenario::{Field, Gauge, Initial, Scenario};
+use crate::scenario::{Field, Gauge, Initial, Scenario, SegmentSpec};
 
 /// How the run talks to the user.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,10 +144,14 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
             discharge_m3_s: s.discharge_m3_s.clone(),
         });
     }
+    let mut segments = Vec::new();
+    for sg in &sc.segments {
+        segments.push(resolve_segment(sg, grid, &file)?);
+    }
     let forcing = Forcing {
         rain_mm_h: sc.rain_mm_h.clone(),
         sources,
-        boundaries: Vec::new(),
+        boundaries: segments,
     };
     let mut gauge_cells = Vec::new();
     for g in &sc.gauges {
@@ -181,6 +185,77 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
         discharge,
         gauge_cells,
         forcing,
+    })
+}
+
+/// The cells of an inflow or stage boundary: a whole side, or the cells of a side whose centres
+/// lie between the two points of `line` (which must lie on that edge, within half a cell).
+fn resolve_segment(sg: &SegmentSpec, grid: &Grid, file: &str) -> Result<BoundarySegment> {
+    let (x0, y0) = (grid.x_west_m, grid.y_south_m);
+    let (x1, y1) = (
+        x0 + grid.nx as f64 * grid.dx_m,
+        y0 + grid.ny as f64 * grid.dy_m,
+    );
+    let (tx, ty) = (0.5 * grid.dx_m, 0.5 * grid.dy_m);
+    let err = |m: String| {
+        input(format!(
+            "{file}: line {}: boundary '{}': {m}",
+            sg.line_no, sg.name
+        ))
+    };
+    let (side, cells) = match sg.line {
+        None => {
+            let side = sg.side.ok_or_else(|| err("needs side or line".into()))?;
+            let len = if matches!(side, Side::West | Side::East) {
+                grid.ny
+            } else {
+                grid.nx
+            };
+            (side, 0..len)
+        }
+        Some([[ax, ay], [bx, by]]) => {
+            let on = |side: Side| match side {
+                Side::West => (ax - x0).abs() <= tx && (bx - x0).abs() <= tx,
+                Side::East => (ax - x1).abs() <= tx && (bx - x1).abs() <= tx,
+                Side::South => (ay - y0).abs() <= ty && (by - y0).abs() <= ty,
+                Side::North => (ay - y1).abs() <= ty && (by - y1).abs() <= ty,
+            };
+            let side = match sg.side {
+                Some(s) if on(s) => s,
+                Some(s) => return Err(err(format!(
+                        "line [[{ax}, {ay}], [{bx}, {by}]] is not on the {} edge",
+                        format!("{s:?}").to_lowercase()
+                    ))),
+                None => Side::ALL.into_iter().find(|s| on(*s)).ok_or_else(|| {
+                    err(format!(
+                        "line [[{ax}, {ay}], [{bx}, {by}]] is not on an edge of the domain (x {x0} .. {x1}, y {y0} .. {y1})"
+                    ))
+                })?,
+            };
+            let (lo, hi, origin, d, n) = match side {
+                Side::West | Side::East => (ay.min(by), ay.max(by), y0, grid.dy_m, grid.ny),
+                Side::South | Side::North => (ax.min(bx), ax.max(bx), x0, grid.dx_m, grid.nx),
+            };
+            let first = (((lo - origin) / d) - 0.5).ceil().max(0.0) as usize;
+            let last = ((((hi - origin) / d) - 0.5).floor() + 1.0).clamp(0.0, n as f64) as usize;
+            if last <= first {
+                return Err(err(format!(
+                    "line from {lo} to {hi} covers no cell centre along the edge"
+                )));
+            }
+            (side, first..last)
+        }
+    };
+    let kind = if sg.inflow {
+        SegmentKind::Inflow(sg.series.clone())
+    } else {
+        SegmentKind::Stage(sg.series.clone())
+    };
+    Ok(BoundarySegment {
+        name: sg.name.clone(),
+        side,
+        cells,
+        kind,
     })
 }
 

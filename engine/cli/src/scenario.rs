@@ -97,11 +97,13 @@ struct RawSolver {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBoundary {
+    name: Option<Spanned<String>>,
+    value: Option<Spanned<toml::Value>>,
     kind: Spanned<String>,
     side: Option<Spanned<String>>,
     line: Option<Spanned<Vec<Vec<f64>>>>,
     hydrograph: Option<Spanned<String>>,
-    series: Option<Spanned<Vec<Vec<f64>>>>,
+    series: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +147,20 @@ pub struct Gauge {
     pub line: usize,
 }
 
+/// An inflow or stage boundary as read from the scenario (resolved to cells when the DEM is
+/// loaded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentSpec {
+    pub name: String,
+    /// Inflow (m^3/s) when true, stage (m) when false.
+    pub inflow: bool,
+    pub series: Series,
+    pub side: Option<Side>,
+    /// Two points on the edge, in map units.
+    pub line: Option<[[f64; 2]; 2]>,
+    pub line_no: usize,
+}
+
 /// A point inflow as read from the scenario (mapped to a cell when the DEM is loaded).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -173,6 +189,7 @@ pub struct Scenario {
     /// Uniform rain intensity (mm/h).
     pub rain_mm_h: Option<Series>,
     pub sources: Vec<Source>,
+    pub segments: Vec<SegmentSpec>,
     pub output_dir: PathBuf,
 }
 
@@ -616,13 +633,22 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
     // [[boundary]]
     let mut boundaries = Boundaries::walls();
     let mut seen: Vec<Side> = Vec::new();
+    let mut segments = Vec::new();
     for b in &raw.boundary {
         let r = b.get_ref();
+        let line_no = cx.line_of(b.span().start);
+        enum K {
+            Side(BoundaryKind),
+            Inflow,
+            Stage,
+        }
         let kind = match r.kind.get_ref().as_str() {
-            "wall" => Some(BoundaryKind::Wall),
-            "free" => Some(BoundaryKind::Free),
-            "inflow" | "stage" | "normal_depth" => {
-                cx.problem(&r.kind, "boundary.kind", format!("'{}' boundaries are not implemented yet: this build supports wall and free", r.kind.get_ref()));
+            "wall" => Some(K::Side(BoundaryKind::Wall)),
+            "free" => Some(K::Side(BoundaryKind::Free)),
+            "inflow" => Some(K::Inflow),
+            "stage" => Some(K::Stage),
+            "normal_depth" => {
+                cx.problem(&r.kind, "boundary.kind", "'normal_depth' boundaries are not implemented yet: use free (zero-gradient outflow) or stage");
                 None
             }
             other => {
@@ -636,28 +662,8 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
                 None
             }
         };
-        for (v, key) in [
-            (
-                r.hydrograph.as_ref().map(|s| s.span()),
-                "boundary.hydrograph",
-            ),
-            (r.series.as_ref().map(|s| s.span()), "boundary.series"),
-            (r.line.as_ref().map(|s| s.span()), "boundary.line"),
-        ] {
-            if let Some(span) = v {
-                let line = cx.line_of(span.start);
-                cx.problems.push(Problem { line, key: key.into(), message: "not supported yet: boundaries apply to whole sides (side = ...) in this build".into() });
-            }
-        }
         let side = match &r.side {
-            None => {
-                cx.problem(
-                    b,
-                    "boundary.side",
-                    "missing: expected west, east, south or north",
-                );
-                None
-            }
+            None => None,
             Some(s) => match s.get_ref().as_str() {
                 "west" => Some(Side::West),
                 "east" => Some(Side::East),
@@ -673,18 +679,108 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
                 }
             },
         };
-        if let (Some(k), Some(sd)) = (kind, side) {
-            if seen.contains(&sd)
-                && let Some(s) = &r.side
-            {
-                cx.problem(
-                    s,
-                    "boundary.side",
-                    format!("{sd:?} is given twice").to_lowercase(),
-                );
+        let line = match &r.line {
+            None => None,
+            Some(l) => match l.get_ref().as_slice() {
+                [a, b]
+                    if a.len() == 2 && b.len() == 2 && a.iter().chain(b).all(|v| v.is_finite()) =>
+                {
+                    Some([[a[0], a[1]], [b[0], b[1]]])
+                }
+                _ => {
+                    cx.problem(
+                        l,
+                        "boundary.line",
+                        "expected [[x1, y1], [x2, y2]]: two points on one edge of the domain",
+                    );
+                    None
+                }
+            },
+        };
+        if r.side.is_none() && r.line.is_none() {
+            cx.problem(b, "boundary.side", "missing: expected side = west, east, south or north (or line = [[x1, y1], [x2, y2]] along an edge)");
+        }
+        match kind {
+            Some(K::Side(k)) => {
+                for (v, key) in [
+                    (
+                        r.hydrograph.as_ref().map(|s| s.span()),
+                        "boundary.hydrograph",
+                    ),
+                    (r.series.as_ref().map(|s| s.span()), "boundary.series"),
+                    (r.value.as_ref().map(|s| s.span()), "boundary.value"),
+                    (r.line.as_ref().map(|s| s.span()), "boundary.line"),
+                ] {
+                    if let Some(span) = v {
+                        let line = cx.line_of(span.start);
+                        cx.problems.push(Problem {
+                            line,
+                            key: key.into(),
+                            message:
+                                "not used by wall and free boundaries, which apply to whole sides"
+                                    .into(),
+                        });
+                    }
+                }
+                if let Some(sd) = side {
+                    if seen.contains(&sd)
+                        && let Some(s) = &r.side
+                    {
+                        cx.problem(
+                            s,
+                            "boundary.side",
+                            format!("{sd:?} is given twice").to_lowercase(),
+                        );
+                    }
+                    seen.push(sd);
+                    boundaries.set(sd, k);
+                }
             }
-            seen.push(sd);
-            boundaries.set(sd, k);
+            Some(k @ (K::Inflow | K::Stage)) => {
+                let inflow = matches!(k, K::Inflow);
+                let what: &'static str = if inflow {
+                    "inflow hydrograph"
+                } else {
+                    "stage hydrograph"
+                };
+                let given = [
+                    r.hydrograph.is_some(),
+                    r.series.is_some(),
+                    r.value.is_some(),
+                ]
+                .iter()
+                .filter(|b| **b)
+                .count();
+                let series = if given != 1 {
+                    cx.problem(b, "boundary", format!("give exactly one of hydrograph (CSV), series ([[time_s, {0}], ...]) or value (a constant {0})", if inflow { "m3/s" } else { "level in m" }));
+                    None
+                } else if let Some(h) = &r.hydrograph {
+                    let v = Spanned::new(h.span(), toml::Value::String(h.get_ref().clone()));
+                    cx.series(&v, "boundary.hydrograph", what)
+                } else if let Some(v) = &r.series {
+                    cx.series(v, "boundary.series", what)
+                } else if let Some(v) = &r.value {
+                    cx.series(v, "boundary.value", what)
+                } else {
+                    None
+                };
+                if let Some(series) = series {
+                    let name = r
+                        .name
+                        .as_ref()
+                        .map(|n| n.get_ref().clone())
+                        .unwrap_or_else(|| format!("{} (line {line_no})", r.kind.get_ref()));
+                    segments.push(SegmentSpec {
+                        name,
+                        inflow,
+                        series,
+                        side,
+                        line,
+                        line_no,
+                    });
+                }
+            }
+            None => {}
         }
     }
     solver.boundaries = boundaries;
@@ -813,6 +909,7 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         gauges,
         rain_mm_h,
         sources,
+        segments,
         output_dir,
     })
 }

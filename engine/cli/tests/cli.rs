@@ -240,9 +240,22 @@ fn malformed_scenarios_are_refused_with_a_specific_message() {
             "unknown kind 'sponge'",
         ),
         (
-            "inflow not yet",
+            "inflow without hydrograph",
             &[("kind = \"free\"", "kind = \"inflow\"")],
-            "not implemented yet",
+            "give exactly one of hydrograph (CSV), series",
+        ),
+        (
+            "normal depth not yet",
+            &[("kind = \"free\"", "kind = \"normal_depth\"")],
+            "'normal_depth' boundaries are not implemented yet",
+        ),
+        (
+            "inflow line off the edge",
+            &[(
+                "kind = \"free\"           # the valley drains out to the east\nside = \"east\"",
+                "kind = \"inflow\"\nvalue = 5.0\nline = [[504000.0, 4001000.0], [504000.0, 4001200.0]]",
+            )],
+            "is not on an edge of the domain",
         ),
         (
             "unknown side",
@@ -453,4 +466,37 @@ fn rain_and_sources_balance_and_bad_series_are_refused() {
             text(&o)
         );
     }
+}
+
+#[test]
+fn ea_test4_inflow_enters_through_the_breach() {
+    let d = tmpdir("ea4");
+    let ds = root().join("datasets");
+    let s = std::fs::read_to_string(root().join("examples/ea_test4.toml"))
+        .unwrap()
+        .replace("../datasets", &ds.display().to_string())
+        .replace("../out/ea_test4", &d.join("out").display().to_string())
+        .replace("[terrain]", "[terrain]\ncoarsen = 4")
+        .replace("duration_s = 18000", "duration_s = 3600")
+        .replace("output_interval_s = 60", "output_interval_s = 600")
+        .replace("precision = \"f32\"", "precision = \"f64\"");
+    let sc = d.join("ea4.toml");
+    std::fs::write(&sc, s).unwrap();
+    let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    let mb = &v["mass_balance"];
+    // 0 until 300 s, then a ramp to 20 m3/s at 3600 s: 20 * 3300 / 2 = 33000 m3.
+    assert!(
+        (mb["boundary_inflow_m3"].as_f64().unwrap() - 33000.0).abs() < 1e-6,
+        "{mb}"
+    );
+    assert!(mb["relative_error"].as_f64().unwrap().abs() < 1e-10, "{mb}");
+    // The flood front reached P1 (50 m from the breach) but the water is deepest near the breach.
+    let g = v["gauges"].as_array().unwrap();
+    let p1 = g[0]["peak_depth_m"].as_f64().unwrap();
+    let p5 = g[4]["peak_depth_m"].as_f64().unwrap();
+    assert!(p1 > 0.05 && p1 > p5, "P1 {p1} m, P5 {p5} m");
 }
