@@ -696,3 +696,55 @@ fn t12_stage_boundary_fills_to_its_level_and_keeps_a_lake_at_rest() {
         assert!((gained - (l.boundary_inflow_m3 - l.boundary_outflow_m3)).abs() < 1e-9 * gained);
     }
 }
+
+#[test]
+fn t13_normal_depth_outlet_carries_uniform_flow() {
+    use basintwin_core::{BoundarySegment, Forcing, SegmentKind, Series, Side};
+    // A wide rectangular channel 300 m x 50 m on slope S, inflow Q at the west, normal-depth
+    // outlet at the east: the steady flow is uniform at Manning's normal depth
+    // h_n = (q n / S^(1/2))^(3/5), q = Q / width.
+    let (s, n, q_total) = (0.001, 0.03, 20.0);
+    let grid = Grid::new(60, 10, 5.0, 5.0).unwrap();
+    let terrain = Terrain::new(&grid, grid.map_centres(|x, _| 10.0 - s * x), n).unwrap();
+    let h_n = (q_total / 50.0 * n / s.sqrt()).powf(0.6);
+    for scheme in Scheme::ALL {
+        let mut bc = Boundaries::walls();
+        bc.east = BoundaryKind::NormalDepth { slope: s };
+        let mut b = backend(
+            &grid,
+            &terrain,
+            State::<f64>::from_depth(&vec![0.4; grid.cells()]),
+            scheme,
+            bc,
+            None,
+        );
+        b.set_forcing(Forcing {
+            boundaries: vec![BoundarySegment {
+                name: "q".into(),
+                side: Side::West,
+                cells: 0..10,
+                kind: SegmentKind::Inflow(Series::constant(q_total)),
+            }],
+            ..Forcing::default()
+        })
+        .unwrap();
+        b.advance_to(5000.0).unwrap();
+        let l0 = b.ledger();
+        b.advance_to(6000.0).unwrap();
+        let l1 = b.ledger();
+        let outflow = (l1.boundary_outflow_m3 - l0.boundary_outflow_m3) / 1000.0;
+        let st = b.state();
+        let mid = (0..10).map(|j| st.h[grid.index(30, j)]).sum::<f64>() / 10.0;
+        println!(
+            "normal depth, {scheme}: depth at mid-channel {mid:.4} m (h_n {h_n:.4} m), outflow {outflow:.3} m3/s (inflow {q_total})"
+        );
+        assert!(
+            (outflow - q_total).abs() < 0.01 * q_total,
+            "{scheme}: outflow {outflow}"
+        );
+        assert!(
+            (mid - h_n).abs() < 0.03 * h_n,
+            "{scheme}: depth {mid} vs normal depth {h_n}"
+        );
+    }
+}

@@ -104,6 +104,7 @@ struct RawBoundary {
     line: Option<Spanned<Vec<Vec<f64>>>>,
     hydrograph: Option<Spanned<String>>,
     series: Option<Spanned<toml::Value>>,
+    slope: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -647,10 +648,27 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
             "free" => Some(K::Side(BoundaryKind::Free)),
             "inflow" => Some(K::Inflow),
             "stage" => Some(K::Stage),
-            "normal_depth" => {
-                cx.problem(&r.kind, "boundary.kind", "'normal_depth' boundaries are not implemented yet: use free (zero-gradient outflow) or stage");
-                None
-            }
+            "normal_depth" => match &r.slope {
+                Some(sl)
+                    if sl.get_ref().is_finite() && *sl.get_ref() > 0.0 && *sl.get_ref() < 1.0 =>
+                {
+                    Some(K::Side(BoundaryKind::NormalDepth {
+                        slope: *sl.get_ref(),
+                    }))
+                }
+                Some(sl) => {
+                    cx.problem(
+                        sl,
+                        "boundary.slope",
+                        format!("{}: expected a slope in (0, 1) m/m", sl.get_ref()),
+                    );
+                    None
+                }
+                None => {
+                    cx.problem(&r.kind, "boundary.slope", "missing: normal_depth needs slope = the energy slope beyond the edge (m/m), e.g. the bed slope near the outlet");
+                    None
+                }
+            },
             other => {
                 cx.problem(
                     &r.kind,

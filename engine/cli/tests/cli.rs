@@ -245,9 +245,9 @@ fn malformed_scenarios_are_refused_with_a_specific_message() {
             "give exactly one of hydrograph (CSV), series",
         ),
         (
-            "normal depth not yet",
+            "normal depth without slope",
             &[("kind = \"free\"", "kind = \"normal_depth\"")],
-            "'normal_depth' boundaries are not implemented yet",
+            "normal_depth needs slope",
         ),
         (
             "inflow line off the edge",

@@ -60,7 +60,7 @@ impl std::str::FromStr for Scheme {
 }
 
 /// What a side of the domain does with water.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BoundaryKind {
     /// Closed: no flow through (a mirror ghost cell).
@@ -68,10 +68,14 @@ pub enum BoundaryKind {
     Wall,
     /// Free outflow: zero gradient of the state across the edge (a copy ghost cell).
     Free,
+    /// Normal-depth outflow: the water surface keeps falling at `slope` (m/m) beyond the edge
+    /// (a ghost cell with the interior depth on a bed lowered by `slope` times the cell size),
+    /// so that steady flow leaves at Manning's normal depth for that slope.
+    NormalDepth { slope: f64 },
 }
 
 /// Boundary condition of each side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Boundaries {
     pub west: BoundaryKind,
     pub east: BoundaryKind,
@@ -166,6 +170,17 @@ impl SolverConfig {
 
     /// Checks every field's rule.
     pub fn validate(&self) -> Result<()> {
+        for side in Side::ALL {
+            if let BoundaryKind::NormalDepth { slope } = self.boundaries.side(side)
+                && !(slope.is_finite() && slope > 0.0 && slope < 1.0)
+            {
+                return Err(invalid(
+                    "normal-depth slope",
+                    format!("{slope} on the {side:?} side"),
+                    "a slope in (0, 1) m/m, e.g. the bed slope near the outlet",
+                ));
+            }
+        }
         let c = self.courant();
         // fv schemes: positivity of the hydrostatic reconstruction needs C <= 0.5 with the
         // two-dimensional CFL used here (Audusse et al. 2004, sec. 3). The inertial scheme is

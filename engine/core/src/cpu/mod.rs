@@ -1011,6 +1011,8 @@ impl<R: Real> CpuBackend<R> {
             z: &self.z,
             active: &self.active,
             bc: self.cfg.boundaries,
+            dx: R::c(self.grid.dx_m),
+            dy: R::c(self.grid.dy_m),
         };
         let (view, z, sx_fix, sy_fix) = (&view, &self.z, &self.sx_fix, &self.sy_fix);
         let line_x = |r: std::ops::Range<usize>| rows::Line {
@@ -1088,6 +1090,8 @@ impl<R: Real> CpuBackend<R> {
             z: &self.z,
             active: &self.active,
             bc: self.cfg.boundaries,
+            dx: R::c(self.grid.dx_m),
+            dy: R::c(self.grid.dy_m),
         };
         let (view, z, sx, sy) = (&view, &self.z, &self.sx, &self.sy);
         let (fx_fix, fy_fix) = (&self.fx_fix, &self.fy_fix);
@@ -1402,6 +1406,42 @@ impl<R: Real> CpuBackend<R> {
                         out[nx] = out[nx - 1].max(R::zero());
                     }
                 }
+                // Normal depth: the surface falls on at the given slope beyond the edge.
+                let (w, e) = (row, row + nx - 1);
+                if let BoundaryKind::NormalDepth { slope } = bc.west
+                    && active[w]
+                {
+                    let q = normal_depth_face(
+                        qfx[f],
+                        h[w],
+                        z[w],
+                        g_n2[w],
+                        R::c(slope) / inv_dx,
+                        false,
+                        dt,
+                        inv_dx,
+                        theta,
+                        p,
+                    );
+                    out[0] = q;
+                }
+                if let BoundaryKind::NormalDepth { slope } = bc.east
+                    && active[e]
+                {
+                    let q = normal_depth_face(
+                        qfx[f + nx],
+                        h[e],
+                        z[e],
+                        g_n2[e],
+                        R::c(slope) / inv_dx,
+                        true,
+                        dt,
+                        inv_dx,
+                        theta,
+                        p,
+                    );
+                    out[nx] = q;
+                }
             });
         let qfy = &self.qfy;
         self.qfy_new
@@ -1427,6 +1467,42 @@ impl<R: Real> CpuBackend<R> {
                     out[i as usize] = R::zero();
                 }
             });
+        for i in 0..nx {
+            let (s, n) = (i, (ny - 1) * nx + i);
+            if let BoundaryKind::NormalDepth { slope } = bc.south
+                && active[s]
+            {
+                self.qfy_new[i] = normal_depth_face(
+                    self.qfy[i],
+                    h[s],
+                    z[s],
+                    g_n2[s],
+                    R::c(slope) / inv_dy,
+                    false,
+                    dt,
+                    inv_dy,
+                    theta,
+                    p,
+                );
+            }
+            if let BoundaryKind::NormalDepth { slope } = bc.north
+                && active[n]
+            {
+                let f = ny * nx + i;
+                self.qfy_new[f] = normal_depth_face(
+                    self.qfy[f],
+                    h[n],
+                    z[n],
+                    g_n2[n],
+                    R::c(slope) / inv_dy,
+                    true,
+                    dt,
+                    inv_dy,
+                    theta,
+                    p,
+                );
+            }
+        }
         if ny > 1 {
             for i in 0..nx {
                 if bc.south == BoundaryKind::Free && active[i] {
@@ -1549,6 +1625,42 @@ impl<R: Real> CpuBackend<R> {
             });
         std::mem::swap(&mut self.qfx, &mut self.qfx_new);
         std::mem::swap(&mut self.qfy, &mut self.qfy_new);
+    }
+}
+
+/// Inertial discharge through a normal-depth edge face: the momentum equation against a ghost
+/// cell with the interior depth on a bed `drop` lower (slope x cell size); outflow only.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn normal_depth_face<R: Real>(
+    q_old: R,
+    h: R,
+    z: R,
+    g_n2: R,
+    drop: R,
+    high: bool,
+    dt: R,
+    inv_d: R,
+    theta: R,
+    p: Params<R>,
+) -> R {
+    let (inner, ghost) = ((h + z, z), (h + z - drop, z - drop));
+    let ((eta_l, z_l), (eta_r, z_r)) = if high { (inner, ghost) } else { (ghost, inner) };
+    let input = numerics::inertial::FaceInput {
+        q: q_old,
+        q_behind: q_old,
+        q_ahead: q_old,
+        eta_l,
+        eta_r,
+        z_l,
+        z_r,
+        g_n2,
+    };
+    let q = numerics::inertial::face_discharge(input, dt, inv_d, theta, p.g, p.h_dry);
+    if high {
+        q.max(R::zero())
+    } else {
+        q.min(R::zero())
     }
 }
 

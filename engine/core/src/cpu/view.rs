@@ -15,6 +15,18 @@ pub(crate) struct View<'a, R> {
     pub z: &'a [R],
     pub active: &'a [bool],
     pub bc: Boundaries,
+    /// Cell sizes along x and y (for the normal-depth ghost's lowered bed).
+    pub dx: R,
+    pub dy: R,
+}
+
+/// How the ghost beyond a missing cell is made from the cell next to it.
+#[derive(Clone, Copy)]
+enum Ghost<R> {
+    Copy,
+    Mirror,
+    /// Same depth and outward discharge on a bed lower by this much.
+    Lowered(R),
 }
 
 impl<R: Real> View<'_, R> {
@@ -53,16 +65,36 @@ impl<R: Real> View<'_, R> {
     /// it would come in (a free edge lets water out, never in).
     #[inline(always)]
     pub fn ghost<const Y: bool>(&self, p: isize, of: CellState<R>) -> CellState<R> {
-        if self.ghost_is_copy::<Y>(p, of) {
-            of
-        } else {
-            of.mirrored()
+        Self::make(self.ghost_kind::<Y>(p, of), of)
+    }
+
+    #[inline(always)]
+    fn make(kind: Ghost<R>, of: CellState<R>) -> CellState<R> {
+        match kind {
+            Ghost::Copy => of,
+            Ghost::Mirror => of.mirrored(),
+            Ghost::Lowered(dz) => CellState { z: of.z - dz, ..of },
+        }
+    }
+
+    /// The second ghost out, for second-order stencils: the image of the second cell in for
+    /// walls and free edges; for a normal-depth edge the bed keeps falling (two steps down from
+    /// the edge cell), so that the surface slope runs on smoothly across the edge.
+    #[inline(always)]
+    fn second(kind: Ghost<R>, edge: CellState<R>, inner: CellState<R>) -> CellState<R> {
+        match kind {
+            Ghost::Lowered(dz) => CellState {
+                z: edge.z - dz - dz,
+                ..edge
+            },
+            other => Self::make(other, inner),
         }
     }
 
     #[inline(always)]
-    fn ghost_is_copy<const Y: bool>(&self, p: isize, of: CellState<R>) -> bool {
+    fn ghost_kind<const Y: bool>(&self, p: isize, of: CellState<R>) -> Ghost<R> {
         let n = if Y { self.ny } else { self.nx } as isize;
+        let d = if Y { self.dy } else { self.dx };
         let (kind, outward) = if p < 0 {
             (
                 if Y { self.bc.south } else { self.bc.west },
@@ -76,7 +108,12 @@ impl<R: Real> View<'_, R> {
         } else {
             (BoundaryKind::Wall, false) // an inactive cell inside the grid
         };
-        kind == BoundaryKind::Free && outward
+        match kind {
+            BoundaryKind::Free if outward => Ghost::Copy,
+            // The lowered bed drives outflow; water flowing in meets a wall.
+            BoundaryKind::NormalDepth { slope } if outward => Ghost::Lowered(R::c(slope) * d),
+            _ => Ghost::Mirror,
+        }
     }
 
     #[inline(always)]
@@ -120,21 +157,13 @@ impl<R: Real> View<'_, R> {
             ]),
             (Some(l), None) => {
                 let ll = self.or_ghost::<Y>(ai - 2, line, l);
-                let (r, rr) = if self.ghost_is_copy::<Y>(ai, l) {
-                    (l, ll)
-                } else {
-                    (l.mirrored(), ll.mirrored())
-                };
-                Some([ll, l, r, rr])
+                let kind = self.ghost_kind::<Y>(ai, l);
+                Some([ll, l, Self::make(kind, l), Self::second(kind, l, ll)])
             }
             (None, Some(r)) => {
                 let rr = self.or_ghost::<Y>(ai + 1, line, r);
-                let (l, ll) = if self.ghost_is_copy::<Y>(ai - 1, r) {
-                    (r, rr)
-                } else {
-                    (r.mirrored(), rr.mirrored())
-                };
-                Some([ll, l, r, rr])
+                let kind = self.ghost_kind::<Y>(ai - 1, r);
+                Some([Self::second(kind, r, rr), Self::make(kind, r), r, rr])
             }
         }
     }
