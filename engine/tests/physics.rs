@@ -522,7 +522,7 @@ fn t10_rain_and_point_sources_are_conserved() {
                 cell: grid.index(5, 10),
                 discharge_m3_s: q.clone(),
             }],
-            boundaries: Vec::new(),
+            ..Forcing::default()
         };
         b.set_forcing(forcing).unwrap();
         b.advance_to(900.0).unwrap();
@@ -746,5 +746,99 @@ fn t13_normal_depth_outlet_carries_uniform_flow() {
             (mid - h_n).abs() < 0.03 * h_n,
             "{scheme}: depth {mid} vs normal depth {h_n}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Infiltration: the ground takes what the model says, never more than the cell holds.
+
+#[test]
+fn t14_infiltration_models_take_what_they_should() {
+    use basintwin_core::{Forcing, Infiltration, Series};
+    let grid = Grid::new(12, 9, 50.0, 50.0).unwrap();
+    let terrain = Terrain::new(&grid, vec![0.0; grid.cells()], 0.03).unwrap();
+    let area = grid.cell_area_m2() * grid.cells() as f64;
+    let run = |scheme: Scheme, depth: f64, forcing: Forcing, t: f64| {
+        let mut b = backend(
+            &grid,
+            &terrain,
+            State::<f64>::from_depth(&vec![depth; grid.cells()]),
+            scheme,
+            Boundaries::walls(),
+            None,
+        );
+        b.set_forcing(forcing).unwrap();
+        b.advance_to(t).unwrap();
+        let s = b.state();
+        assert!(s.h.iter().all(|&h| h >= 0.0));
+        (s.h[0], b.ledger())
+    };
+    for scheme in Scheme::ALL {
+        // Constant 36 mm/h under a 5 cm pond: 3.6 cm after an hour, then it runs dry and stops.
+        let constant = Forcing {
+            infiltration: Infiltration::Constant { rate_m_s: 1e-5 },
+            ..Forcing::default()
+        };
+        let (h, l) = run(scheme, 0.05, constant.clone(), 3600.0);
+        assert!((h - 0.014).abs() < 1e-9, "{scheme}: {h}");
+        assert!(
+            (l.infiltration_m3 - 0.036 * area).abs() < 1e-9 * area
+                && l.relative_error().abs() < 1e-12,
+            "{scheme}: {l}"
+        );
+        let (h, l) = run(scheme, 0.05, constant, 7200.0);
+        assert_eq!(h, 0.0, "{scheme}");
+        assert!(
+            (l.infiltration_m3 - 0.05 * area).abs() < 1e-9 * area,
+            "{scheme}: never more than the pond held"
+        );
+        // Green-Ampt under a deep pond: the implicit solution Ks t = F - m ln(1 + F/m).
+        let (ks, m) = (10e-3 / 3600.0, 0.11 * 0.3);
+        let ga = Forcing {
+            infiltration: Infiltration::GreenAmpt {
+                ks_m_s: ks,
+                suction_m: 0.11,
+                moisture_deficit: 0.3,
+            },
+            ..Forcing::default()
+        };
+        let (h, _) = run(scheme, 1.0, ga, 7200.0);
+        let f = 1.0 - h;
+        let residual = f - m * (1.0 + f / m).ln() - ks * 7200.0;
+        assert!(
+            residual.abs() < 1e-9,
+            "{scheme}: Green-Ampt residual {residual}, F = {f}"
+        );
+        // Horton under a pond: the ponded curve.
+        let (f0, fc, k) = (50e-3 / 3600.0, 5e-3 / 3600.0, 2.0 / 3600.0);
+        let horton = Forcing {
+            infiltration: Infiltration::Horton {
+                f0_m_s: f0,
+                fc_m_s: fc,
+                k_per_s: k,
+            },
+            ..Forcing::default()
+        };
+        let (h, _) = run(scheme, 1.0, horton, 3600.0);
+        let exact = fc * 3600.0 + (f0 - fc) * (1.0 - (-k * 3600.0f64).exp()) / k;
+        assert!(
+            (1.0 - h - exact).abs() < 1e-9,
+            "{scheme}: Horton {} vs {exact}",
+            1.0 - h
+        );
+        // SCS curve number 80 under 20 mm/h for two hours on dry flat ground: the water left
+        // standing is the runoff depth Q(P = 40 mm).
+        let scs = Forcing {
+            rain_mm_h: Some(
+                Series::new(vec![(0.0, 20.0), (7200.0, 20.0), (7201.0, 0.0)], "rain").unwrap(),
+            ),
+            infiltration: Infiltration::ScsCurveNumber { cn: 80.0 },
+            ..Forcing::default()
+        };
+        let (h, l) = run(scheme, 0.0, scs, 7200.0);
+        let s = 0.0254 * (1000.0 / 80.0 - 10.0);
+        let q = basintwin_core::numerics::infiltration::scs_runoff_m(0.04, s);
+        assert!((h - q).abs() < 1e-9, "{scheme}: SCS runoff {h} vs {q}");
+        assert!(l.relative_error().abs() < 1e-12, "{scheme}: {l}");
     }
 }

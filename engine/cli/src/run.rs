@@ -152,6 +152,7 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
         rain_mm_h: sc.rain_mm_h.clone(),
         sources,
         boundaries: segments,
+        infiltration: sc.infiltration,
     };
     let mut gauge_cells = Vec::new();
     for g in &sc.gauges {

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use basintwin_core::{Boundaries, BoundaryKind, Precision, Scheme, Series, Side, SolverConfig};
+use basintwin_core::{
+    Boundaries, BoundaryKind, Infiltration, Precision, Scheme, Series, Side, SolverConfig,
+};
 use basintwin_io::{DemOptions, Resample};
 use serde::Deserialize;
 use toml::Spanned;
@@ -27,9 +29,24 @@ struct RawScenario {
     #[serde(default)]
     gauge: Vec<Spanned<RawGauge>>,
     rain: Option<RawRain>,
+    infiltration: Option<Spanned<RawInfiltration>>,
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
     output: Option<RawOutput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInfiltration {
+    model: Spanned<String>,
+    rate_mm_h: Option<Spanned<f64>>,
+    f0_mm_h: Option<Spanned<f64>>,
+    fc_mm_h: Option<Spanned<f64>>,
+    k_per_h: Option<Spanned<f64>>,
+    ks_mm_h: Option<Spanned<f64>>,
+    suction_m: Option<Spanned<f64>>,
+    moisture_deficit: Option<Spanned<f64>>,
+    cn: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,6 +208,7 @@ pub struct Scenario {
     pub rain_mm_h: Option<Series>,
     pub sources: Vec<Source>,
     pub segments: Vec<SegmentSpec>,
+    pub infiltration: Infiltration,
     pub output_dir: PathBuf,
 }
 
@@ -832,6 +850,86 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         .rain
         .as_ref()
         .and_then(|r| cx.series(&r.intensity_mm_h, "rain.intensity_mm_h", "rain intensity"));
+    // [infiltration]
+    let infiltration = match &raw.infiltration {
+        None => Infiltration::None,
+        Some(inf) => {
+            let r = inf.get_ref();
+            let fields: [(&str, &Option<Spanned<f64>>); 8] = [
+                ("rate_mm_h", &r.rate_mm_h),
+                ("f0_mm_h", &r.f0_mm_h),
+                ("fc_mm_h", &r.fc_mm_h),
+                ("k_per_h", &r.k_per_h),
+                ("ks_mm_h", &r.ks_mm_h),
+                ("suction_m", &r.suction_m),
+                ("moisture_deficit", &r.moisture_deficit),
+                ("cn", &r.cn),
+            ];
+            let needs: &[&str] = match r.model.get_ref().as_str() {
+                "none" => &[],
+                "constant" => &["rate_mm_h"],
+                "horton" => &["f0_mm_h", "fc_mm_h", "k_per_h"],
+                "green_ampt" => &["ks_mm_h", "suction_m", "moisture_deficit"],
+                "scs_cn" => &["cn"],
+                other => {
+                    cx.problem(&r.model, "infiltration.model", format!("unknown model '{other}': expected none, constant, horton, green_ampt or scs_cn"));
+                    &[]
+                }
+            };
+            let mut get = |name: &str| -> f64 {
+                match fields
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .and_then(|(_, v)| v.as_ref())
+                {
+                    Some(v) => *v.get_ref(),
+                    None => {
+                        cx.problem(
+                            inf,
+                            &format!("infiltration.{name}"),
+                            format!("missing: the {} model needs it", r.model.get_ref()),
+                        );
+                        f64::NAN
+                    }
+                }
+            };
+            let values: Vec<f64> = needs.iter().map(|n| get(n)).collect();
+            for (name, v) in fields {
+                if let Some(v) = v
+                    && !needs.contains(&name)
+                {
+                    cx.problem(
+                        v,
+                        &format!("infiltration.{name}"),
+                        format!("not used by the {} model", r.model.get_ref()),
+                    );
+                }
+            }
+            let model = match (r.model.get_ref().as_str(), values.as_slice()) {
+                ("constant", [rate]) => Infiltration::Constant {
+                    rate_m_s: rate / 3.6e6,
+                },
+                ("horton", [f0, fc, k]) => Infiltration::Horton {
+                    f0_m_s: f0 / 3.6e6,
+                    fc_m_s: fc / 3.6e6,
+                    k_per_s: k / 3600.0,
+                },
+                ("green_ampt", [ks, psi, dth]) => Infiltration::GreenAmpt {
+                    ks_m_s: ks / 3.6e6,
+                    suction_m: *psi,
+                    moisture_deficit: *dth,
+                },
+                ("scs_cn", [cn]) => Infiltration::ScsCurveNumber { cn: *cn },
+                _ => Infiltration::None,
+            };
+            if values.iter().all(|v| !v.is_nan())
+                && let Err(e) = model.validate()
+            {
+                cx.problem(inf, "infiltration", e);
+            }
+            model
+        }
+    };
     // [[source]]
     let mut sources = Vec::new();
     for src in &raw.source {
@@ -928,6 +1026,7 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         rain_mm_h,
         sources,
         segments,
+        infiltration,
         output_dir,
     })
 }

@@ -431,6 +431,26 @@ fn rain_and_sources_balance_and_bad_series_are_refused() {
     std::fs::write(&bad, "time_s,q\n0,1\nten,2\n").unwrap();
     let cases: &[(&str, &str, &str)] = &[
         (
+            "model = \"green_ampt\"",
+            "model = \"philip\"",
+            "unknown model 'philip'",
+        ),
+        (
+            "ks_mm_h = 5.0",
+            "cn = 70.0",
+            "infiltration.ks_mm_h: missing: the green_ampt model needs it",
+        ),
+        (
+            "suction_m = 0.09",
+            "suction_m = 0.09\nrate_mm_h = 3.0",
+            "infiltration.rate_mm_h: not used by the green_ampt model",
+        ),
+        (
+            "moisture_deficit = 0.25",
+            "moisture_deficit = 1.5",
+            "expected a fraction in [0, 1]",
+        ),
+        (
             "[[0, 30.0], [1800, 60.0]",
             "[[0, 30.0], [0, 60.0]",
             "does not increase",

@@ -127,6 +127,8 @@ pub struct Forcing {
     pub rain_mm_h: Option<Series>,
     pub sources: Vec<PointSource>,
     pub boundaries: Vec<BoundarySegment>,
+    /// Losses to the ground, uniform parameters.
+    pub infiltration: crate::numerics::infiltration::Infiltration,
 }
 
 impl Forcing {
@@ -139,6 +141,13 @@ impl Forcing {
                 what: "rain intensity",
                 detail: format!("{v} mm/h at {t} s"),
                 expected: "intensities >= 0 mm/h",
+            });
+        }
+        if let Err(e) = self.infiltration.validate() {
+            return Err(CoreError::Invalid {
+                what: "infiltration",
+                detail: e,
+                expected: "valid infiltration parameters",
             });
         }
         for b in &self.boundaries {

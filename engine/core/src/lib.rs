@@ -36,6 +36,7 @@ pub use forcing::{BoundarySegment, Forcing, PointSource, SegmentKind, Series};
 pub use grid::{Grid, Side};
 pub use ledger::MassLedger;
 pub use maxima::Maxima;
+pub use numerics::infiltration::Infiltration;
 pub use real::{Precision, Real};
 pub use simulation::{Output, OutputSchedule, RunSummary, run};
 pub use state::State;

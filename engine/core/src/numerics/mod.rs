@@ -17,6 +17,7 @@ pub mod friction;
 pub mod fv1;
 pub mod fv2;
 pub mod inertial;
+pub mod infiltration;
 pub mod reconstruction;
 pub mod riemann;
 
