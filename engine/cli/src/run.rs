@@ -13,7 +13,7 @@ use basintwin_io::{
     Dem, SnapshotMeta, SnapshotWriter, Which, read_aligned, read_dem, read_snapshot,
 };
 
-use crate::scenario::{Field, Gauge, Initial, Scenario, SegmentSpec};
+use crate::scenario::{Field, Gauge, Initial, Scenario, Section, SegmentSpec};
 
 /// How the run talks to the user.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +49,8 @@ pub struct Model {
     /// Cell index of each gauge.
     pub gauge_cells: Vec<usize>,
     pub forcing: Forcing,
+    /// Per section: the faces it crosses, `(y face?, index, signed length m)`.
+    pub section_faces: Vec<Vec<(bool, usize, f64)>>,
 }
 
 /// Loads the DEM, roughness, initial water and gauges; every problem is an [`InputError`] that
@@ -179,6 +181,15 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
             }
         }
     }
+    let mut section_faces_all = Vec::new();
+    for sec in &sc.sections {
+        section_faces_all.push(section_faces(sec, grid, &dem.active).map_err(|m| {
+            input(format!(
+                "{file}: line {}: section '{}': {m}",
+                sec.line, sec.name
+            ))
+        })?);
+    }
     Ok(Model {
         dem,
         terrain,
@@ -186,7 +197,72 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
         discharge,
         gauge_cells,
         forcing,
+        section_faces: section_faces_all,
     })
+}
+
+/// The grid faces a section line crosses, with signed lengths: a face counts when the centres
+/// of its two cells lie on opposite sides of a segment and the face's centre projects onto the
+/// segment (half-open, so that joints are not counted twice). Positive: flow from the left of
+/// the line (walking from its first point to its last) to its right.
+fn section_faces(
+    sec: &Section,
+    grid: &Grid,
+    active: &[bool],
+) -> Result<Vec<(bool, usize, f64)>, String> {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let centre = |i: usize, j: usize| grid.cell_centre_m(i, j);
+    let mut faces = Vec::new();
+    for w in sec.points.windows(2) {
+        let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+        let len = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
+        if len == 0.0 {
+            continue;
+        }
+        let (dx, dy) = ((x1 - x0) / len, (y1 - y0) / len);
+        let (nrx, nry) = (dy, -dx); // right-hand normal
+        let side = |(x, y): (f64, f64)| (x - x0) * nrx + (y - y0) * nry;
+        let along = |(x, y): (f64, f64)| ((x - x0) * dx + (y - y0) * dy) / len;
+        let mut consider = |y_face: bool,
+                            k: usize,
+                            a: (usize, usize),
+                            b: (usize, usize),
+                            face_centre: (f64, f64),
+                            flen: f64| {
+            let (sa, sb) = (side(centre(a.0, a.1)), side(centre(b.0, b.1)));
+            let t = along(face_centre);
+            if (sa <= 0.0) != (sb <= 0.0)
+                && (0.0..1.0).contains(&t)
+                && active[grid.index(a.0, a.1)]
+                && active[grid.index(b.0, b.1)]
+            {
+                // The face normal points from a to b (+x or +y): positive when b is on the right.
+                faces.push((y_face, k, if sb > 0.0 { flen } else { -flen }));
+            }
+        };
+        for j in 0..ny {
+            for a in 1..nx {
+                let fc = (
+                    grid.x_west_m + a as f64 * grid.dx_m,
+                    grid.y_south_m + (j as f64 + 0.5) * grid.dy_m,
+                );
+                consider(false, j * (nx + 1) + a, (a - 1, j), (a, j), fc, grid.dy_m);
+            }
+        }
+        for a in 1..ny {
+            for i in 0..nx {
+                let fc = (
+                    grid.x_west_m + (i as f64 + 0.5) * grid.dx_m,
+                    grid.y_south_m + a as f64 * grid.dy_m,
+                );
+                consider(true, a * nx + i, (i, a - 1), (i, a), fc, grid.dx_m);
+            }
+        }
+    }
+    if faces.is_empty() {
+        return Err("the line crosses no face between two cells of the domain".into());
+    }
+    Ok(faces)
 }
 
 /// The cells of an inflow or stage boundary: a whole side, or the cells of a side whose centres
@@ -367,6 +443,13 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
     }
     // Gauge series: time, then depth, level, speed of each gauge.
     let mut series: Vec<(f64, GaugeRow)> = Vec::new();
+    let mut section_series: Vec<(f64, Vec<f64>)> = Vec::new();
+    let mut prev_tracked: Option<(f64, Vec<f64>)> = None;
+    for faces in &model.section_faces {
+        backend
+            .track_faces(faces.clone())
+            .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    }
     let wall = Instant::now();
     let bed = &model.terrain.bed_m;
     let result = run(&mut backend, &schedule, |o| -> Result<(), anyhow::Error> {
@@ -386,6 +469,18 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
             })
             .collect();
         series.push((o.time_s, row));
+        // Mean discharge since the previous output: the volume through the faces / the time.
+        let flows: Vec<f64> = match prev_tracked.as_ref() {
+            Some((t0, v0)) if o.time_s > *t0 => o
+                .tracked_m3
+                .iter()
+                .zip(v0)
+                .map(|(v, v0)| (v - v0) / (o.time_s - t0))
+                .collect(),
+            _ => vec![0.0; o.tracked_m3.len()],
+        };
+        prev_tracked = Some((o.time_s, o.tracked_m3.to_vec()));
+        section_series.push((o.time_s, flows));
         let elapsed = wall.elapsed().as_secs_f64();
         let frac = o.time_s / sc.duration_s;
         if opts.json {
@@ -459,6 +554,35 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
             gauges_out.push(gauge_summary(g, gi, &series));
         }
     }
+    let mut sections_out = Vec::new();
+    if !sc.sections.is_empty() {
+        let mut csv = String::from("time_s");
+        for s in &sc.sections {
+            csv.push_str(&format!(",{}_mean_discharge_m3_s", s.name));
+        }
+        csv.push('\n');
+        for (t, row) in &section_series {
+            csv.push_str(&format!("{t}"));
+            for q in row {
+                csv.push_str(&format!(",{q:.6}"));
+            }
+            csv.push('\n');
+        }
+        std::fs::write(out.join("sections.csv"), csv)
+            .with_context(|| format!("{}: cannot write sections.csv", out.display()))?;
+        for (k, s) in sc.sections.iter().enumerate() {
+            let (mut peak, mut at) = (0.0f64, 0.0);
+            for (t, row) in &section_series {
+                if row[k].abs() > peak.abs() {
+                    peak = row[k];
+                    at = *t;
+                }
+            }
+            sections_out.push(
+                serde_json::json!({"name": s.name, "peak_discharge_m3_s": peak, "peak_time_s": at}),
+            );
+        }
+    }
     let ledger = summary.ledger;
     let doc = serde_json::json!({
         "scenario": sc.file.display().to_string(),
@@ -486,7 +610,8 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
             "relative_error": ledger.relative_error(),
         },
         "gauges": gauges_out,
-        "outputs": ["snapshots.h5", "max_depth.tif", "max_speed.tif", "max_hazard.tif", "arrival_time.tif", "gauges.csv"],
+        "sections": sections_out,
+        "outputs": ["snapshots.h5", "max_depth.tif", "max_speed.tif", "max_hazard.tif", "arrival_time.tif", "gauges.csv", "sections.csv"],
     });
     let path = out.join("summary.json");
     let text = serde_json::to_string_pretty(&doc)?;

@@ -28,11 +28,20 @@ struct RawScenario {
     boundary: Vec<Spanned<RawBoundary>>,
     #[serde(default)]
     gauge: Vec<Spanned<RawGauge>>,
+    #[serde(default)]
+    section: Vec<Spanned<RawSection>>,
     rain: Option<RawRain>,
     infiltration: Option<Spanned<RawInfiltration>>,
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
     output: Option<RawOutput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    name: Spanned<String>,
+    line: Spanned<Vec<Vec<f64>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +188,15 @@ pub struct SegmentSpec {
     pub line_no: usize,
 }
 
+/// A cross-section whose discharge is reported: a polyline in map units. Positive discharge
+/// crosses the line from its left to its right (walking from the first point to the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub name: String,
+    pub points: Vec<[f64; 2]>,
+    pub line: usize,
+}
+
 /// A point inflow as read from the scenario (mapped to a cell when the DEM is loaded).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -209,6 +227,7 @@ pub struct Scenario {
     pub sources: Vec<Source>,
     pub segments: Vec<SegmentSpec>,
     pub infiltration: Infiltration,
+    pub sections: Vec<Section>,
     pub output_dir: PathBuf,
 }
 
@@ -850,6 +869,45 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         .rain
         .as_ref()
         .and_then(|r| cx.series(&r.intensity_mm_h, "rain.intensity_mm_h", "rain intensity"));
+    // [[section]]
+    let mut sections = Vec::new();
+    for sec in &raw.section {
+        let r = sec.get_ref();
+        let line = cx.line_of(sec.span().start);
+        let pts: Option<Vec<[f64; 2]>> = r
+            .line
+            .get_ref()
+            .iter()
+            .map(|p| match p.as_slice() {
+                [x, y] if x.is_finite() && y.is_finite() => Some([*x, *y]),
+                _ => None,
+            })
+            .collect();
+        match pts {
+            Some(p) if p.len() >= 2 => {
+                if sections
+                    .iter()
+                    .any(|o: &Section| o.name == *r.name.get_ref())
+                {
+                    cx.problem(
+                        &r.name,
+                        "section.name",
+                        format!("'{}' is used twice", r.name.get_ref()),
+                    );
+                }
+                sections.push(Section {
+                    name: r.name.get_ref().clone(),
+                    points: p,
+                    line,
+                })
+            }
+            _ => cx.problem(
+                &r.line,
+                "section.line",
+                "expected [[x1, y1], [x2, y2], ...]: at least two points",
+            ),
+        }
+    }
     // [infiltration]
     let infiltration = match &raw.infiltration {
         None => Infiltration::None,
@@ -1027,6 +1085,7 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         sources,
         segments,
         infiltration,
+        sections,
         output_dir,
     })
 }

@@ -520,3 +520,67 @@ fn ea_test4_inflow_enters_through_the_breach() {
     let p5 = g[4]["peak_depth_m"].as_f64().unwrap();
     assert!(p1 > 0.05 && p1 > p5, "P1 {p1} m, P5 {p5} m");
 }
+
+#[test]
+fn steady_channel_section_carries_the_inflow() {
+    let d = tmpdir("section");
+    let dem = d.join("flat.tif");
+    let o = bin()
+        .args(["make-dem", "flat"])
+        .arg(&dem)
+        .args([
+            "--nx", "60", "--ny", "10", "--cell", "5", "--x0", "0", "--y0", "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let sc = d.join("channel.toml");
+    std::fs::write(
+        &sc,
+        format!(
+            r#"
+[terrain]
+dem = "{dem}"
+[roughness]
+manning = 0.03
+[initial]
+depth = 0.5
+[time]
+duration_s = 20000
+output_interval_s = 2000
+[solver]
+scheme = "fv1"
+precision = "f64"
+[[boundary]]
+kind = "inflow"
+side = "west"
+value = 5.0
+[[boundary]]
+kind = "normal_depth"
+side = "east"
+slope = 0.001
+[[section]]
+name = "middle"
+line = [[150.0, 0.0], [150.0, 50.0]]
+[output]
+dir = "{out}"
+"#,
+            dem = dem.display(),
+            out = d.join("out").display()
+        ),
+    )
+    .unwrap();
+    let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = std::fs::read_to_string(d.join("out/sections.csv")).unwrap();
+    let last = csv.lines().last().unwrap();
+    let q: f64 = last.split(',').nth(1).unwrap().parse().unwrap();
+    assert!(
+        (q - 5.0).abs() < 1e-4,
+        "steady discharge through the middle {q} m3/s, inflow 5\n{csv}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["sections"][0]["name"], "middle");
+}

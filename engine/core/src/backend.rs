@@ -30,4 +30,9 @@ pub trait Backend {
     fn read_maxima(&mut self, out: &mut Maxima<Self::Real>) -> Result<()>;
     /// The water budget up to now.
     fn ledger(&self) -> MassLedger;
+    /// Cumulative volumes (m^3) through the tracked face groups (cross-sections), in the order
+    /// they were registered; empty when none are tracked.
+    fn tracked_volumes_m3(&self) -> &[f64] {
+        &[]
+    }
 }

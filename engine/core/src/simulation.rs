@@ -82,6 +82,8 @@ pub struct Output<'a, R> {
     pub steps: u64,
     pub state: &'a State<R>,
     pub ledger: MassLedger,
+    /// Cumulative volumes through the tracked cross-sections (m^3).
+    pub tracked_m3: &'a [f64],
 }
 
 /// What a finished run reports.
@@ -123,6 +125,7 @@ where
             steps: backend.steps(),
             state: &state,
             ledger: backend.ledger(),
+            tracked_m3: backend.tracked_volumes_m3(),
         })?;
     }
     let wall_s = start.elapsed().as_secs_f64();

@@ -406,6 +406,9 @@ pub struct CpuBackend<R: Real> {
     segments: Vec<Segment<R>>,
     /// Cumulative infiltration per cell (m), when a model is set.
     infiltrated: Vec<f64>,
+    /// Face groups whose flow volume is accumulated: (y face?, face index, signed length m).
+    trackers: Vec<Vec<(bool, usize, f64)>>,
+    tracked_m3: Vec<f64>,
     /// Per-row sums of the water infiltrated in a step (m of depth).
     infil_rows: Vec<f64>,
     /// Rain depth of the step being taken (m), as the cells receive it.
@@ -559,6 +562,8 @@ impl<R: Real> CpuBackend<R> {
             segments: Vec::new(),
             infiltrated: Vec::new(),
             infil_rows: Vec::new(),
+            trackers: Vec::new(),
+            tracked_m3: Vec::new(),
             rain_step: R::zero(),
             active_cells: terrain.active.iter().filter(|a| **a).count(),
             grid,
@@ -640,6 +645,49 @@ impl<R: Real> CpuBackend<R> {
         }
         self.forcing = forcing;
         Ok(())
+    }
+
+    /// Accumulates, every step, the volume of water through a group of faces (a cross-section):
+    /// `(y_face, index, signed_length_m)` with `index` into the x faces (`(nx + 1) * ny`, face
+    /// `a` of row `j` at `j * (nx + 1) + a`) or the y faces (`nx * (ny + 1)`), and the sign
+    /// saying which way counts as positive. Returns the tracker's number for
+    /// [`Backend::tracked_volumes_m3`].
+    pub fn track_faces(&mut self, faces: Vec<(bool, usize, f64)>) -> Result<usize> {
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        if let Some(&(y, k, _)) = faces.iter().find(|(y, k, _)| {
+            if *y {
+                *k >= nx * (ny + 1)
+            } else {
+                *k >= (nx + 1) * ny
+            }
+        }) {
+            return Err(CoreError::Invalid {
+                what: "tracked face",
+                detail: format!("{} face {k} does not exist", if y { "y" } else { "x" }),
+                expected: "faces of the grid",
+            });
+        }
+        self.trackers.push(faces);
+        self.tracked_m3.push(0.0);
+        Ok(self.trackers.len() - 1)
+    }
+
+    /// Adds the flow of this (stage of the) step through the tracked faces.
+    fn book_trackers(&mut self, dt_s: f64, weight: f64) {
+        let inertial = self.cfg.scheme == Scheme::Inertial;
+        for (faces, total) in self.trackers.iter().zip(self.tracked_m3.iter_mut()) {
+            let mut q = 0.0;
+            for &(y, k, len) in faces {
+                let unit = match (inertial, y) {
+                    (true, false) => self.qfx_new[k],
+                    (true, true) => self.qfy_new[k],
+                    (false, false) => self.fx.mass[k],
+                    (false, true) => self.fy.mass[k],
+                };
+                q += unit.f64() * len;
+            }
+            *total += q * dt_s * weight;
+        }
     }
 
     /// Cumulative infiltration per cell (m); empty without an infiltration model.
@@ -1073,6 +1121,9 @@ impl<R: Real> CpuBackend<R> {
         let (inflow, outflow) = book_edges(edges);
         self.ledger.boundary_inflow_m3 += inflow * dt_s * weight;
         self.ledger.boundary_outflow_m3 += outflow * dt_s * weight;
+        if !self.trackers.is_empty() {
+            self.book_trackers(dt_s, weight);
+        }
     }
 
     /// fv2: limited slopes of every cell of the state (`from_stage = false`) or of the stage.
@@ -1670,6 +1721,9 @@ impl<R: Real> CpuBackend<R> {
             self.ledger.boundary_inflow_m3 += inflow * dt_s;
             self.ledger.boundary_outflow_m3 += outflow * dt_s;
         }
+        if !self.trackers.is_empty() {
+            self.book_trackers(dt_s, 1.0);
+        }
         // 4. Depth update, cell-centred discharges and velocities, CFL rate, maxima, volume.
         let consts = rows::CellConsts {
             p,
@@ -1825,5 +1879,9 @@ impl<R: Real> Backend for CpuBackend<R> {
 
     fn ledger(&self) -> MassLedger {
         self.ledger
+    }
+
+    fn tracked_volumes_m3(&self) -> &[f64] {
+        &self.tracked_m3
     }
 }
