@@ -30,21 +30,29 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// The demo scenario, with the dataset paths made absolute and `edits` applied (line
-/// replacements `(old, new)`), written into `dir`.
-fn scenario(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+/// Example `name` (e.g. `dam_break`), with the dataset paths made absolute, its output folder
+/// moved into `dir` and `edits` applied (replacements `(old, new)`), written into `dir`.
+fn example(name: &str, dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
     let ds = root().join("datasets");
-    let mut s = std::fs::read_to_string(root().join("examples/dam_break.toml"))
+    let mut s = std::fs::read_to_string(root().join(format!("examples/{name}.toml")))
         .unwrap()
         .replace("../datasets", &ds.display().to_string())
-        .replace("../out/dam_break", &dir.join("out").display().to_string());
+        .replace(
+            &format!("../out/{name}"),
+            &dir.join("out").display().to_string(),
+        );
     for (old, new) in edits {
         assert!(s.contains(old), "edit target `{old}` not in the scenario");
         s = s.replacen(old, new, 1);
     }
-    let p = dir.join("scenario.toml");
+    let p = dir.join(format!("{name}.toml"));
     std::fs::write(&p, s).unwrap();
     p
+}
+
+/// The demo scenario (examples/dam_break.toml) with `edits`.
+fn scenario(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    example("dam_break", dir, edits)
 }
 
 #[test]
@@ -307,7 +315,7 @@ fn malformed_scenarios_are_refused_with_a_specific_message() {
         );
         assert!(t.contains(want), "{what}: expected `{want}` in\n{t}");
         assert!(
-            t.contains("scenario.toml"),
+            t.contains("dam_break.toml"),
             "{what}: the message names the file\n{t}"
         );
         seen.insert(*want);
@@ -373,20 +381,9 @@ fn info_and_bench() {
     }
 }
 
-/// The storm example with dataset paths made absolute and `edits` applied.
+/// The storm example (examples/valley_rain.toml) with `edits`.
 fn storm(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
-    let ds = root().join("datasets");
-    let mut s = std::fs::read_to_string(root().join("examples/valley_rain.toml"))
-        .unwrap()
-        .replace("../datasets", &ds.display().to_string())
-        .replace("../out/valley_rain", &dir.join("out").display().to_string());
-    for (old, new) in edits {
-        assert!(s.contains(old), "edit target `{old}` not in the scenario");
-        s = s.replacen(old, new, 1);
-    }
-    let p = dir.join("storm.toml");
-    std::fs::write(&p, s).unwrap();
-    p
+    example("valley_rain", dir, edits)
 }
 
 #[test]
