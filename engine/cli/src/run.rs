@@ -1,6 +1,5 @@
 //! `basintwin run`: a scenario from files to results.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -452,6 +451,16 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
     }
     let wall = Instant::now();
     let bed = &model.terrain.bed_m;
+    // Progress: simulated time as a bar (per mille of the duration), ETA and speed.
+    let bar = (!opts.quiet && !opts.json).then(|| {
+        let bar = indicatif::ProgressBar::new(1000);
+        let style =
+            indicatif::ProgressStyle::with_template("  [{bar:40}] {percent:>3}%  ETA {eta}  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> ");
+        bar.set_style(style);
+        bar
+    });
     let result = run(&mut backend, &schedule, |o| -> Result<(), anyhow::Error> {
         snapshots.append(o.time_s, o.state)?;
         let row = model
@@ -490,31 +499,23 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
                 "wall_s": elapsed,
             });
             println!("{line}");
-        } else if !opts.quiet {
-            let eta = if frac > 0.0 {
-                elapsed * (1.0 - frac) / frac
-            } else {
-                f64::NAN
-            };
-            eprint!(
-                "\r  t = {:>10.1} s ({:>5.1} %)  steps {:>8}  wall {:>7.1} s  ETA {:>7.1} s  {:>6.1}x real time   ",
+        } else if let Some(bar) = &bar {
+            bar.set_position((1000.0 * frac).round() as u64);
+            bar.set_message(format!(
+                "t = {:.0} s, {} steps, {:.0}x real time",
                 o.time_s,
-                100.0 * frac,
                 o.steps,
-                elapsed,
-                eta,
                 if elapsed > 0.0 {
                     o.time_s / elapsed
                 } else {
                     0.0
                 }
-            );
-            let _ = std::io::stderr().flush();
+            ));
         }
         Ok(())
     });
-    if !opts.quiet && !opts.json {
-        eprintln!();
+    if let Some(bar) = &bar {
+        bar.finish();
     }
     let summary = match result {
         Ok(s) => s,
