@@ -581,3 +581,36 @@ dir = "{out}"
             .unwrap();
     assert_eq!(s["sections"][0]["name"], "middle");
 }
+
+#[test]
+fn river_flood_balances_in_f64() {
+    let d = tmpdir("river");
+    let sc = example(
+        "river_flood",
+        &d,
+        &[
+            ("precision = \"f32\"", "precision = \"f64\""),
+            ("duration_s = 14400", "duration_s = 5400"),
+            ("[terrain]", "[terrain]\ncoarsen = 2"),
+        ],
+    );
+    let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    let mb = &s["mass_balance"];
+    let err = mb["relative_error"].as_f64().unwrap();
+    assert!(err.abs() < 1e-6, "river flood mass balance {err}: {mb}");
+    for key in ["boundary_inflow_m3", "rain_m3", "infiltration_m3"] {
+        assert!(mb[key].as_f64().unwrap() > 0.0, "{key} is booked: {mb}");
+    }
+    // Inflow: 20 -> 350 m3/s over the first hour, then down towards 250 at 2 h: exact volume.
+    let inflow = 0.5 * (20.0 + 350.0) * 3600.0 + 0.5 * (350.0 + 300.0) * 1800.0;
+    assert!(
+        (mb["boundary_inflow_m3"].as_f64().unwrap() - inflow).abs() < 1e-6 * inflow,
+        "{mb}"
+    );
+    let bridge = s["sections"][0]["peak_discharge_m3_s"].as_f64().unwrap();
+    assert!(bridge > 50.0 && bridge < 350.0, "bridge peak {bridge} m3/s");
+}

@@ -79,3 +79,52 @@ pub fn valley_dam_break(nx: usize, ny: usize, cell_m: f64) -> Result<Case> {
         depth_m,
     })
 }
+
+/// A river basin for the flood example: a meandering trapezoidal channel (2 m deep, about 8
+/// cells wide) across a floodplain that rises gently towards the valley sides, falling 3 m over
+/// the length, with a road embankment (1.5 m) across the floodplain at 60 % of the length
+/// (broken by a bridge opening over the channel). `nx` x `ny` cells of `cell_m`; no water.
+pub fn river_basin(nx: usize, ny: usize, cell_m: f64) -> Result<Case> {
+    let grid = Grid::new(nx, ny, cell_m, cell_m)?;
+    let (lx, ly) = (nx as f64 * cell_m, ny as f64 * cell_m);
+    let centre = |x: f64| 0.5 * ly + 0.2 * ly * (3.0 * std::f64::consts::PI * x / lx).sin();
+    let half_width = 4.0 * cell_m;
+    let bed = grid.map_centres(|x, y| {
+        let d = (y - centre(x)).abs();
+        let fall = 3.0 * (1.0 - x / lx);
+        let valley = 4.0 * (d / (0.5 * ly)).powi(2);
+        let channel = if d < half_width {
+            -2.0
+        } else if d < half_width + 2.0 * cell_m {
+            -2.0 * (1.0 - (d - half_width) / (2.0 * cell_m))
+        } else {
+            0.0
+        };
+        let road =
+            if (0.6 * lx..0.6 * lx + 2.0 * cell_m).contains(&x) && d > half_width + 3.0 * cell_m {
+                1.5
+            } else {
+                0.0
+            };
+        10.0 + fall + valley + channel + road
+    });
+    let manning = grid.map_centres(|x, y| {
+        if (y - centre(x)).abs() < half_width {
+            0.035
+        } else {
+            0.06
+        }
+    });
+    let terrain = Terrain::with_mask(
+        &grid,
+        bed,
+        vec![true; grid.cells()],
+        Manning::PerCell(manning),
+    )?;
+    Ok(Case {
+        name: "river basin",
+        depth_m: vec![0.0; grid.cells()],
+        grid,
+        terrain,
+    })
+}
