@@ -614,3 +614,42 @@ fn river_flood_balances_in_f64() {
     let bridge = s["sections"][0]["peak_discharge_m3_s"].as_f64().unwrap();
     assert!(bridge > 50.0 && bridge < 350.0, "bridge peak {bridge} m3/s");
 }
+
+#[test]
+fn rain_on_the_real_dem_when_present() {
+    let dem = root().join("../shared/validation/real-dem-pysheds-fortworth/dem.tif");
+    if !dem.exists() {
+        eprintln!("skipped: {} is not on this machine", dem.display());
+        return;
+    }
+    let d = tmpdir("realdem");
+    let sc = example(
+        "real_dem_rain",
+        &d,
+        &[
+            (
+                "../../shared/validation/real-dem-pysheds-fortworth/dem.tif",
+                &dem.display().to_string(),
+            ),
+            ("precision = \"f32\"", "precision = \"f64\""),
+            ("[terrain]", "[terrain]\ncoarsen = 2"),
+            ("duration_s = 7200", "duration_s = 3600"),
+        ],
+    );
+    let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    let mb = &s["mass_balance"];
+    assert!(mb["relative_error"].as_f64().unwrap().abs() < 1e-6, "{mb}");
+    // 50 mm on the active cells of the reprojected (UTM) grid, about 2 x 85 m after coarsening.
+    let dx = s["grid"]["dx_m"].as_f64().unwrap();
+    assert!((160.0..180.0).contains(&dx), "cell {dx} m");
+    let info = bin()
+        .arg("info")
+        .arg(d.join("out/max_depth.tif"))
+        .output()
+        .unwrap();
+    assert!(text(&info).contains("UTM zone 14N"), "{}", text(&info));
+}
