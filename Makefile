@@ -11,8 +11,9 @@
 
 CARGO ?= cargo
 # System packages the build and tests need: GDAL (terrain, maps; gdalinfo in tests), HDF5
-# (snapshots), netCDF tools (ncdump in tests), Python venv (the xarray check of snapshots).
-APT_PACKAGES ?= pkg-config libgdal-dev gdal-bin libhdf5-dev netcdf-bin python3-venv
+# (snapshots), netCDF tools (ncdump in tests), Python venv (the xarray check of snapshots), a font
+# for the labels of hydrographs.png.
+APT_PACKAGES ?= pkg-config libgdal-dev gdal-bin libhdf5-dev netcdf-bin python3-venv fonts-dejavu-core
 
 .PHONY: all deps test run bench lint clean
 

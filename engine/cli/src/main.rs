@@ -3,6 +3,7 @@
 //! Exit codes: 0 done, 1 the simulation failed (e.g. instability), 2 bad input.
 
 mod bench;
+mod plot;
 mod run;
 mod scenario;
 

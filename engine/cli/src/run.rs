@@ -584,6 +584,39 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
             );
         }
     }
+    // Plot.
+    let mut warnings: Vec<String> = Vec::new();
+    let gauge_lines: Vec<crate::plot::Line> = sc
+        .gauges
+        .iter()
+        .enumerate()
+        .map(|(gi, g)| crate::plot::Line {
+            name: g.name.clone(),
+            points: series.iter().map(|(t, row)| (*t, row[gi].1)).collect(),
+            warning: g.warning_level_m,
+        })
+        .collect();
+    let section_lines: Vec<crate::plot::Line> = sc
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(k, s)| crate::plot::Line {
+            name: s.name.clone(),
+            points: section_series
+                .iter()
+                .skip(1)
+                .map(|(t, row)| (*t, row[k]))
+                .collect(),
+            warning: None,
+        })
+        .collect();
+    if !(gauge_lines.is_empty() && section_lines.is_empty()) {
+        match crate::plot::hydrographs(&out.join("hydrographs.png"), &sc.name, &gauge_lines, &section_lines, summary.simulated_s) {
+            Ok(true) => {}
+            Ok(false) => warnings.push("hydrographs.png not drawn: no DejaVu font found (Debian: apt-get install fonts-dejavu-core)".into()),
+            Err(e) => warnings.push(format!("hydrographs.png not drawn: {e}")),
+        }
+    }
     let ledger = summary.ledger;
     let doc = serde_json::json!({
         "scenario": sc.file.display().to_string(),
@@ -612,7 +645,8 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
         },
         "gauges": gauges_out,
         "sections": sections_out,
-        "outputs": ["snapshots.h5", "max_depth.tif", "max_speed.tif", "max_hazard.tif", "arrival_time.tif", "gauges.csv", "sections.csv"],
+        "warnings": warnings,
+        "outputs": ["snapshots.h5", "max_depth.tif", "max_speed.tif", "max_hazard.tif", "arrival_time.tif", "gauges.csv", "sections.csv", "hydrographs.png"],
     });
     let path = out.join("summary.json");
     let text = serde_json::to_string_pretty(&doc)?;

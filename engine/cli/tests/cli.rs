@@ -95,6 +95,20 @@ fn the_demo_runs_and_leaves_every_output() {
     assert!(peak > 0.5 && peak < 12.0, "bridge peak depth {peak} m");
     let csv = std::fs::read_to_string(out.join("gauges.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 1200 / 300 + 1);
+    // The hydrograph plot: a PNG with something drawn on it (a blank 1100 x 450 PNG compresses
+    // to a few hundred bytes).
+    let png = std::fs::read(out.join("hydrographs.png")).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+    assert_eq!(
+        summary["warnings"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        summary["warnings"]
+    );
     assert!(csv.starts_with("time_s,bridge_depth_m,bridge_level_m,bridge_speed_m_s,town_depth_m"));
     // The maps open in GDAL with the DEM's CRS.
     let info = bin()
