@@ -408,8 +408,27 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
     backend
         .set_forcing(model.forcing.clone())
         .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
-    let schedule = OutputSchedule::every(sc.output_interval_s, sc.duration_s)
+    // Snapshot times, merged with the (usually denser) gauge sampling times.
+    let snaps = OutputSchedule::every(sc.output_interval_s, sc.duration_s)
         .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    let samples = OutputSchedule::every(sc.gauge_interval_s, sc.duration_s)
+        .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    let mut times: Vec<f64> = snaps
+        .times_s()
+        .iter()
+        .chain(samples.times_s())
+        .copied()
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * sc.duration_s.max(1.0));
+    let schedule =
+        OutputSchedule::at(times).map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    let is_snapshot = |t: f64| {
+        snaps
+            .times_s()
+            .iter()
+            .any(|&s| (s - t).abs() <= 1e-9 * sc.duration_s.max(1.0))
+    };
     let out = &sc.output_dir;
     let meta = SnapshotMeta {
         title: sc.name.clone(),
@@ -462,7 +481,9 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
         bar
     });
     let result = run(&mut backend, &schedule, |o| -> Result<(), anyhow::Error> {
-        snapshots.append(o.time_s, o.state)?;
+        if is_snapshot(o.time_s) {
+            snapshots.append(o.time_s, o.state)?;
+        }
         let row = model
             .gauge_cells
             .iter()

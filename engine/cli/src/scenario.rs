@@ -145,6 +145,7 @@ struct RawGauge {
 #[serde(deny_unknown_fields)]
 struct RawOutput {
     dir: Option<Spanned<String>>,
+    gauge_interval_s: Option<Spanned<f64>>,
 }
 
 // ------------------------------------------------------------------------------------------
@@ -229,6 +230,8 @@ pub struct Scenario {
     pub infiltration: Infiltration,
     pub sections: Vec<Section>,
     pub output_dir: PathBuf,
+    /// Gauges and sections are sampled this often (defaults to the output interval).
+    pub gauge_interval_s: f64,
 }
 
 /// One thing wrong with a scenario file.
@@ -1040,6 +1043,28 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         Some(d) => cx.path(d.get_ref()),
         None => cx.dir.join("out"),
     };
+    let gauge_interval_s = match raw
+        .output
+        .as_ref()
+        .and_then(|o| o.gauge_interval_s.as_ref())
+    {
+        None => output_interval_s,
+        Some(g) => {
+            let v = cx.positive(
+                g,
+                "output.gauge_interval_s",
+                "a positive interval in seconds",
+            );
+            if v.is_finite() && v > 0.0 && duration_s / v > 1_000_000.0 {
+                cx.problem(
+                    g,
+                    "output.gauge_interval_s",
+                    "more than a million gauge samples: expected a longer interval",
+                );
+            }
+            v
+        }
+    };
     let name = raw
         .name
         .as_ref()
@@ -1087,6 +1112,7 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         infiltration,
         sections,
         output_dir,
+        gauge_interval_s,
     })
 }
 

@@ -94,7 +94,11 @@ fn the_demo_runs_and_leaves_every_output() {
     let peak = bridge["peak_depth_m"].as_f64().unwrap();
     assert!(peak > 0.5 && peak < 12.0, "bridge peak depth {peak} m");
     let csv = std::fs::read_to_string(out.join("gauges.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 1200 / 300 + 1);
+    assert_eq!(
+        csv.lines().count(),
+        1 + 1200 / 60 + 1,
+        "gauges every minute"
+    );
     // The hydrograph plot: a PNG with something drawn on it (a blank 1100 x 450 PNG compresses
     // to a few hundred bytes).
     let png = std::fs::read(out.join("hydrographs.png")).unwrap();
