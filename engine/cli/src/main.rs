@@ -1,6 +1,7 @@
 //! `basintwin`: the command line of the basin twin.
 //!
-//! Exit codes: 0 done, 1 the simulation failed (e.g. instability), 2 bad input.
+//! Exit codes: 0 done, 1 the simulation failed (e.g. instability), 2 bad input, 130 stopped by
+//! Ctrl-C after saving the results up to then.
 
 mod bench;
 mod plot;
@@ -98,6 +99,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<run::Interrupted>().is_some() => {
+            eprintln!("{e:#}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             let input = e.downcast_ref::<run::InputError>().is_some()
                 || e.downcast_ref::<scenario::Problems>().is_some()
@@ -138,6 +143,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     "--threads 0: expected at least one thread".into()
                 )));
             }
+            // Ctrl-C: finish the current step, save everything, exit with 130.
+            let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let handler_flag = flag.clone();
+            let interrupt = ctrlc::set_handler(move || {
+                handler_flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            })
+            .ok()
+            .map(|_| flag);
             run::run_scenario(
                 &sc,
                 run::RunOptions {
@@ -145,6 +158,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     overwrite,
                     quiet,
                     json,
+                    interrupt,
                 },
             )?;
             Ok(())

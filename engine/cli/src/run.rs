@@ -15,12 +15,14 @@ use basintwin_io::{
 use crate::scenario::{Field, Gauge, Initial, Scenario, Section, SegmentSpec};
 
 /// How the run talks to the user.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     pub threads: Option<usize>,
     pub overwrite: bool,
     pub quiet: bool,
     pub json: bool,
+    /// Set by the Ctrl-C handler: stop after the current step and save.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// An error that is the user's input (exit code 2), as opposed to a failed simulation (1).
@@ -370,8 +372,8 @@ pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<PathBuf> {
     let model = load_model(sc)?;
     prepare_output(&sc.output_dir, opts.overwrite)?;
     match sc.precision {
-        Precision::F32 => execute::<f32>(sc, &model, opts),
-        Precision::F64 => execute::<f64>(sc, &model, opts),
+        Precision::F32 => execute::<f32>(sc, &model, &opts),
+        Precision::F64 => execute::<f64>(sc, &model, &opts),
     }
 }
 
@@ -390,7 +392,7 @@ struct GaugeSummary {
 /// Depth, level and speed of each gauge at one output.
 type GaugeRow = Vec<(f64, f64, f64)>;
 
-fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<PathBuf> {
+fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<PathBuf> {
     let grid: &Grid = &model.dem.grid;
     let mut state = State::<R>::from_depth(&model.depth_m);
     if let Some((qx, qy)) = &model.discharge {
@@ -405,6 +407,9 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
         opts.threads,
     )
     .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    if let Some(flag) = &opts.interrupt {
+        backend.set_interrupt(flag.clone());
+    }
     backend
         .set_forcing(model.forcing.clone())
         .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
@@ -538,18 +543,43 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
     if let Some(bar) = &bar {
         bar.finish();
     }
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            return match e.downcast::<CoreError>() {
-                Ok(core) => Err(anyhow!(core)).context(format!(
+    let (summary, interrupted) = match result {
+        Ok(s) => (s, None),
+        Err(e) => match e.downcast::<CoreError>() {
+            // Ctrl-C: the state is a whole step; save it as a last snapshot and write every
+            // result as at the end of a run.
+            Ok(CoreError::Interrupted { time_s }) => {
+                let mut last = State::<R>::dry(grid.cells());
+                backend.read_state(&mut last)?;
+                // Outputs are written only after `advance_to` lands on them, so this time is later
+                // than every snapshot in the file.
+                snapshots.append(time_s, &last)?;
+                let wall_s = wall.elapsed().as_secs_f64();
+                let steps = backend.steps();
+                let s = basintwin_core::RunSummary {
+                    backend: backend.describe(),
+                    steps,
+                    simulated_s: time_s,
+                    wall_s,
+                    cells: grid.cells(),
+                    cell_updates_per_s: if wall_s > 0.0 {
+                        steps as f64 * grid.cells() as f64 / wall_s
+                    } else {
+                        0.0
+                    },
+                    ledger: backend.ledger(),
+                };
+                (s, Some(time_s))
+            }
+            Ok(core) => {
+                return Err(anyhow!(core)).context(format!(
                     "{}: the simulation failed; the snapshots up to the failure are in {}",
                     sc.file.display(),
                     out.join("snapshots.h5").display()
-                )),
-                Err(other) => Err(other),
-            };
-        }
+                ));
+            }
+            Err(other) => return Err(other),
+        },
     };
     // Maps.
     let mut maxima = Maxima::new(grid.cells());
@@ -667,6 +697,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
         "gauges": gauges_out,
         "sections": sections_out,
         "warnings": warnings,
+        "interrupted_at_s": interrupted,
         "outputs": ["snapshots.h5", "max_depth.tif", "max_speed.tif", "max_hazard.tif", "arrival_time.tif", "gauges.csv", "sections.csv", "hydrographs.png"],
     });
     let path = out.join("summary.json");
@@ -687,8 +718,27 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: RunOptions) -> Result<Pa
             out.display()
         );
     }
+    if let Some(t) = interrupted {
+        return Err(anyhow!(Interrupted(format!(
+            "{}: interrupted at t = {t:.1} s; the results up to then (snapshots, maps, gauges, summary) are in {}",
+            sc.file.display(),
+            out.display()
+        ))));
+    }
     Ok(path)
 }
+
+/// The run stopped on Ctrl-C after saving its results (exit code 130).
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 fn gauge_summary(g: &Gauge, gi: usize, series: &[(f64, GaugeRow)]) -> GaugeSummary {
     let (mut peak_h, mut peak_l, mut peak_t) = (0.0f64, f64::NEG_INFINITY, 0.0);

@@ -671,3 +671,79 @@ fn rain_on_the_real_dem_when_present() {
         .unwrap();
     assert!(text(&info).contains("UTM zone 14N"), "{}", text(&info));
 }
+
+#[test]
+fn ctrl_c_stops_after_a_step_and_saves_everything() {
+    use std::io::{BufRead, BufReader};
+    let d = tmpdir("ctrlc");
+    let sc = example(
+        "river_flood",
+        &d,
+        &[("output_interval_s = 900", "output_interval_s = 60")],
+    );
+    let mut child = bin()
+        .arg("run")
+        .arg(&sc)
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut outputs = 0;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line.contains("\"event\":\"output\"") {
+            outputs += 1;
+            if outputs == 3 {
+                let ok = Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            }
+        }
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "exit status after Ctrl-C");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    let t = s["interrupted_at_s"]
+        .as_f64()
+        .expect("summary says where the run stopped");
+    assert!(t > 120.0 && t < 14400.0, "stopped at {t}");
+    assert!((s["simulated_s"].as_f64().unwrap() - t).abs() < 1e-9);
+    assert!(s["mass_balance"]["relative_error"].as_f64().unwrap().abs() < 1e-4);
+    for f in [
+        "max_depth.tif",
+        "gauges.csv",
+        "sections.csv",
+        "hydrographs.png",
+    ] {
+        assert!(d.join("out").join(f).is_file(), "{f} written after Ctrl-C");
+    }
+    // The last snapshot is the state where the run stopped.
+    let dump = Command::new("ncdump")
+        .args(["-v", "time"])
+        .arg(d.join("out/snapshots.h5"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&dump.stdout);
+    let times = text.rsplit("time =").next().unwrap_or("");
+    let last: f64 = times
+        .trim()
+        .trim_end_matches(['}', ';', '\n', ' '])
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .trim()
+        .trim_end_matches(" ;")
+        .trim()
+        .parse()
+        .unwrap_or(f64::NAN);
+    assert!(
+        (last - t).abs() < 1e-6,
+        "last snapshot at {last}, stopped at {t}\n{text}"
+    );
+}

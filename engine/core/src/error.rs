@@ -25,6 +25,9 @@ pub enum CoreError {
     /// The solution blew up (NaN or infinite depth), or the time step collapsed.
     #[error("simulation unstable at t = {time_s:.6} s: {detail}")]
     Unstable { time_s: f64, detail: String },
+    /// The run was asked to stop (Ctrl-C) and did, after a whole step.
+    #[error("interrupted at t = {time_s:.3} s")]
+    Interrupted { time_s: f64 },
     /// A backend-specific failure (used by other backends, e.g. the GPU).
     #[error("backend {backend}: {detail}")]
     Backend { backend: String, detail: String },

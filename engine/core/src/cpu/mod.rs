@@ -403,6 +403,8 @@ pub struct CpuBackend<R: Real> {
     steps: u64,
     pool: Option<Arc<rayon::ThreadPool>>,
     forcing: Forcing,
+    /// When set to true (e.g. by a Ctrl-C handler), `advance_to` stops after the current step.
+    interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
     segments: Vec<Segment<R>>,
     /// Cumulative infiltration per cell (m), when a model is set.
     infiltrated: Vec<f64>,
@@ -559,6 +561,7 @@ impl<R: Real> CpuBackend<R> {
             steps: 0,
             pool,
             forcing: Forcing::default(),
+            interrupt: None,
             segments: Vec::new(),
             infiltrated: Vec::new(),
             infil_rows: Vec::new(),
@@ -577,6 +580,12 @@ impl<R: Real> CpuBackend<R> {
             b.initial_track();
         });
         Ok(backend)
+    }
+
+    /// A flag that, once true, makes [`Backend::advance_to`] stop after the step it is taking
+    /// and return [`CoreError::Interrupted`]; the state is then a whole step, ready to save.
+    pub fn set_interrupt(&mut self, flag: Arc<std::sync::atomic::AtomicBool>) {
+        self.interrupt = Some(flag);
     }
 
     /// Sets the rain and point sources (validated against the domain).
@@ -1860,6 +1869,12 @@ impl<R: Real> Backend for CpuBackend<R> {
                 b.step(dt, t_new)?;
                 b.t_s = t_new;
                 b.steps += 1;
+                if b.interrupt
+                    .as_ref()
+                    .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+                {
+                    return Err(CoreError::Interrupted { time_s: b.t_s });
+                }
             }
             Ok(())
         })
