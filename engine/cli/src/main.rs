@@ -72,7 +72,7 @@ enum Command {
         reservoir behind the dam, 12 m level), valley-manning (0.03 channel, 0.06 banks), flat."
     )]
     MakeDem {
-        /// valley, valley-depth, valley-manning, river, river-manning or flat.
+        /// valley, valley-depth, valley-manning, valley-landuse, river, river-manning or flat.
         kind: String,
         /// Output GeoTIFF.
         out: PathBuf,
@@ -199,20 +199,29 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             overwrite,
         } => {
             let case = match kind.as_str() {
-                "valley" | "valley-depth" | "valley-manning" => {
+                "valley" | "valley-depth" | "valley-manning" | "valley-landuse" => {
                     basintwin_core::cases::valley_dam_break(nx, ny, cell)
                 }
                 "flat" => basintwin_core::cases::flat_dam_break(nx, ny, cell),
                 "river" | "river-manning" => basintwin_core::cases::river_basin(nx, ny, cell),
                 other => {
                     return Err(anyhow::anyhow!(run::InputError(format!(
-                        "unknown kind '{other}': expected valley, valley-depth, valley-manning, river, river-manning or flat"
+                        "unknown kind '{other}': expected valley, valley-depth, valley-manning, valley-landuse, river, river-manning or flat"
                     ))));
                 }
             }
             .map_err(|e| anyhow::anyhow!(run::InputError(e.to_string())))?;
             let values: Vec<f64> = match kind.as_str() {
                 "valley-depth" => case.depth_m.clone(),
+                "valley-landuse" => (0..case.grid.cells())
+                    .map(|k| {
+                        if case.terrain.manning_at(k) < 0.045 {
+                            1.0
+                        } else {
+                            2.0
+                        }
+                    })
+                    .collect(),
                 "valley-manning" | "river-manning" => (0..case.grid.cells())
                     .map(|k| case.terrain.manning_at(k))
                     .collect(),

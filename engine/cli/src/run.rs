@@ -9,7 +9,7 @@ use basintwin_core::{
     OutputSchedule, PointSource, Precision, Real, SegmentKind, Side, State, Terrain, run,
 };
 use basintwin_io::{
-    Dem, SnapshotMeta, SnapshotWriter, Which, read_aligned, read_dem, read_snapshot,
+    Dem, Resample, SnapshotMeta, SnapshotWriter, Which, read_aligned, read_dem, read_snapshot,
 };
 
 use crate::scenario::{Field, Gauge, Initial, Scenario, Section, SegmentSpec};
@@ -61,23 +61,58 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
     let dem = read_dem(&sc.dem, &sc.dem_options)
         .map_err(|e| input(format!("{file}: terrain.dem: {e}")))?;
     let grid = &dem.grid;
-    let manning = match &sc.manning {
-        Field::Value(n) => Manning::Uniform(*n),
-        Field::Raster(p, rs) => {
-            let v = read_aligned(p, grid, *rs, "Manning")
-                .map_err(|e| input(format!("{file}: roughness.manning: {e}")))?;
-            if let Some(k) = (0..v.len()).find(|&k| dem.active[k] && v[k].is_nan()) {
-                let (x, y) = grid.cell_centre_m(k % grid.nx, k / grid.nx);
+    let manning = if let Some((path, classes)) = &sc.landuse {
+        let v = read_aligned(path, grid, Resample::Nearest, "landuse")
+            .map_err(|e| input(format!("{file}: roughness.landuse: {e}")))?;
+        let mut n = vec![0.0; v.len()];
+        for k in 0..v.len() {
+            if !dem.active[k] {
+                continue;
+            }
+            let (x, y) = grid.cell_centre_m(k % grid.nx, k / grid.nx);
+            let class = v[k].round();
+            if v[k].is_nan() || (v[k] - class).abs() > 1e-6 {
                 return Err(input(format!(
-                    "{file}: roughness.manning: {} has no value at ({x:.1}, {y:.1}), inside the DEM's domain",
-                    p.display()
+                    "{file}: roughness.landuse: {} has {} at ({x:.1}, {y:.1}): expected a whole class number",
+                    path.display(),
+                    if v[k].is_nan() {
+                        "no value".to_string()
+                    } else {
+                        v[k].to_string()
+                    }
                 )));
             }
-            Manning::PerCell(
-                v.iter()
-                    .map(|x| if x.is_nan() { 0.0 } else { *x })
-                    .collect(),
-            )
+            match classes.iter().find(|(c, _)| *c as f64 == class) {
+                Some((_, m)) => n[k] = *m,
+                None => {
+                    return Err(input(format!(
+                        "{file}: roughness.classes: class {class} (at ({x:.1}, {y:.1}) in {}) has no Manning's n; the table has {:?}",
+                        path.display(),
+                        classes.iter().map(|(c, _)| *c).collect::<Vec<_>>()
+                    )));
+                }
+            }
+        }
+        Manning::PerCell(n)
+    } else {
+        match &sc.manning {
+            Field::Value(n) => Manning::Uniform(*n),
+            Field::Raster(p, rs) => {
+                let v = read_aligned(p, grid, *rs, "Manning")
+                    .map_err(|e| input(format!("{file}: roughness.manning: {e}")))?;
+                if let Some(k) = (0..v.len()).find(|&k| dem.active[k] && v[k].is_nan()) {
+                    let (x, y) = grid.cell_centre_m(k % grid.nx, k / grid.nx);
+                    return Err(input(format!(
+                        "{file}: roughness.manning: {} has no value at ({x:.1}, {y:.1}), inside the DEM's domain",
+                        p.display()
+                    )));
+                }
+                Manning::PerCell(
+                    v.iter()
+                        .map(|x| if x.is_nan() { 0.0 } else { *x })
+                        .collect(),
+                )
+            }
         }
     };
     let terrain = dem

@@ -87,7 +87,9 @@ struct RawTerrain {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRoughness {
-    manning: Spanned<toml::Value>,
+    manning: Option<Spanned<toml::Value>>,
+    landuse: Option<Spanned<String>>,
+    classes: Option<Spanned<toml::Table>>,
     resample: Option<Spanned<String>>,
 }
 
@@ -216,6 +218,8 @@ pub struct Scenario {
     pub dem: PathBuf,
     pub dem_options: DemOptions,
     pub manning: Field,
+    /// A landuse raster and its class table (class -> Manning's n); overrides `manning`.
+    pub landuse: Option<(PathBuf, Vec<(i64, f64)>)>,
     pub initial: Initial,
     pub duration_s: f64,
     pub output_interval_s: f64,
@@ -499,26 +503,75 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
     dem_options.target_crs = t.crs.as_ref().map(|s| s.get_ref().clone());
     dem_options.assume_crs = t.assume_crs.as_ref().map(|s| s.get_ref().clone());
     // [roughness]
+    let mut landuse = None;
     let manning = match &raw.roughness {
         None => Field::Value(0.035),
         Some(r) => {
             let rs = cx.resample(&r.resample, "roughness.resample", Resample::Nearest);
-            let f = cx.field(
-                &r.manning,
-                "roughness.manning",
-                rs,
-                "a number (s/m^(1/3)) or a raster path",
-            );
-            if let Some(Field::Value(n)) = f
-                && !(n.is_finite() && (0.0..=1.0).contains(&n))
-            {
-                cx.problem(
-                    &r.manning,
-                    "roughness.manning",
-                    format!("{n}: expected Manning's n in [0, 1] (typical 0.01-0.15)"),
-                );
+            match (&r.manning, &r.landuse) {
+                (Some(m), None) => {
+                    if let Some(c) = &r.classes {
+                        cx.problem(
+                            c,
+                            "roughness.classes",
+                            "only used with landuse = \"raster\"",
+                        );
+                    }
+                    let f = cx.field(
+                        m,
+                        "roughness.manning",
+                        rs,
+                        "a number (s/m^(1/3)) or a raster path",
+                    );
+                    if let Some(Field::Value(n)) = f
+                        && !(n.is_finite() && (0.0..=1.0).contains(&n))
+                    {
+                        cx.problem(
+                            m,
+                            "roughness.manning",
+                            format!("{n}: expected Manning's n in [0, 1] (typical 0.01-0.15)"),
+                        );
+                    }
+                    f.unwrap_or(Field::Value(0.035))
+                }
+                (None, Some(lu)) => {
+                    let path = cx.existing_file(lu, "roughness.landuse");
+                    let mut table = Vec::new();
+                    match &r.classes {
+                        None => cx.problem(lu, "roughness.classes", "missing: landuse needs classes = { \"1\" = 0.03, \"2\" = 0.06, ... } (class -> Manning's n)"),
+                        Some(c) => {
+                            for (k, v) in c.get_ref() {
+                                let n = num(v);
+                                match (k.trim().parse::<i64>(), n) {
+                                    (Ok(class), Some(n)) if n.is_finite() && (0.0..=1.0).contains(&n) => table.push((class, n)),
+                                    (Err(_), _) => cx.problem(c, "roughness.classes", format!("class '{k}': expected a whole number")),
+                                    (_, _) => cx.problem(c, "roughness.classes", format!("class {k} = {v}: expected Manning's n in [0, 1]")),
+                                }
+                            }
+                            if table.is_empty() {
+                                cx.problem(c, "roughness.classes", "empty: expected at least one class");
+                            }
+                        }
+                    }
+                    landuse = Some((path, table));
+                    Field::Value(0.035)
+                }
+                (Some(m), Some(_)) => {
+                    cx.problem(m, "roughness", "give manning or landuse, not both");
+                    Field::Value(0.035)
+                }
+                (None, None) => {
+                    let line = cx.line_of(r.resample.as_ref().map_or(0, |x| x.span().start));
+                    cx.problems.push(Problem {
+                        line,
+                        key: "roughness".into(),
+                        message:
+                            "give manning (a number or raster) or landuse (a raster) with classes"
+                                .into(),
+                    });
+                    Field::Value(0.035)
+                }
             }
-            f.unwrap_or(Field::Value(0.035))
         }
     };
     // [initial]
@@ -1099,6 +1152,7 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         dem,
         dem_options,
         manning,
+        landuse,
         initial,
         duration_s,
         output_interval_s,

@@ -747,3 +747,86 @@ fn ctrl_c_stops_after_a_step_and_saves_everything() {
         "last snapshot at {last}, stopped at {t}\n{text}"
     );
 }
+
+#[test]
+fn landuse_classes_give_the_same_roughness_as_the_manning_raster() {
+    let d = tmpdir("landuse");
+    let lu = d.join("landuse.tif");
+    let o = bin()
+        .args(["make-dem", "valley-landuse"])
+        .arg(&lu)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let manning_line = format!(
+        "manning = \"{}\"",
+        root().join("datasets/valley_manning.tif").display()
+    );
+    // The Manning raster stores float32: give the classes the same float32 values, so that the
+    // two runs see bitwise the same roughness.
+    let (n1, n2) = (f64::from(0.03f32), f64::from(0.06f32));
+    let with_classes = format!(
+        "landuse = \"{}\"\nclasses = {{ \"1\" = {n1:?}, \"2\" = {n2:?} }}",
+        lu.display()
+    );
+    let run = |sub: &str, edits: &[(&str, &str)]| {
+        let dir = d.join(sub);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut all = vec![("duration_s = 3600", "duration_s = 600")];
+        all.extend_from_slice(edits);
+        let sc = scenario(&dir, &all);
+        let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("out/summary.json")).unwrap())
+                .unwrap();
+        (s["steps"].clone(), s["mass_balance"]["final_m3"].clone())
+    };
+    let sc0 = scenario(&d, &[]);
+    let raster_line = std::fs::read_to_string(&sc0)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("manning = "))
+        .unwrap()
+        .to_string();
+    assert!(
+        raster_line.contains("valley_manning.tif"),
+        "{raster_line} vs {manning_line}"
+    );
+    let a = run("raster", &[]);
+    let b = run("classes", &[(raster_line.as_str(), with_classes.as_str())]);
+    assert_eq!(
+        a, b,
+        "landuse + classes must reproduce the Manning raster exactly"
+    );
+    // Errors: a class without n, classes missing, both given.
+    let cases = [
+        (
+            format!(
+                "landuse = \"{}\"\nclasses = {{ \"1\" = 0.03 }}",
+                lu.display()
+            ),
+            "class 2",
+        ),
+        (
+            format!("landuse = \"{}\"", lu.display()),
+            "landuse needs classes",
+        ),
+        (
+            format!("{raster_line}\nlanduse = \"{}\"", lu.display()),
+            "give manning or landuse, not both",
+        ),
+    ];
+    for (k, (new, want)) in cases.iter().enumerate() {
+        let dir = d.join(format!("bad{k}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sc = scenario(&dir, &[(raster_line.as_str(), new.as_str())]);
+        let o = bin().arg("check").arg(&sc).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(
+            text(&o).contains(want),
+            "expected `{want}` in\n{}",
+            text(&o)
+        );
+    }
+}
