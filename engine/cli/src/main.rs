@@ -166,6 +166,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Check { scenario } => {
             let sc = scenario::load(&scenario)?;
             let model = run::load_model(&sc)?;
+            for w in &sc.warnings {
+                println!("{}: warning: {w}", scenario.display());
+            }
             let g = &model.dem.grid;
             println!(
                 "{}: ok — {} x {} cells of {} m ({:.1} % nodata), {} ({}), {} s, outputs every {} s, {} gauge(s)",

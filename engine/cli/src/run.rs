@@ -406,6 +406,11 @@ pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<PathBuf> {
     }
     let model = load_model(sc)?;
     prepare_output(&sc.output_dir, opts.overwrite)?;
+    if !opts.quiet && !opts.json {
+        for w in &sc.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     match sc.precision {
         Precision::F32 => execute::<f32>(sc, &model, &opts),
         Precision::F64 => execute::<f64>(sc, &model, &opts),
@@ -671,7 +676,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         }
     }
     // Plot.
-    let mut warnings: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = sc.warnings.clone();
     let gauge_lines: Vec<crate::plot::Line> = sc
         .gauges
         .iter()

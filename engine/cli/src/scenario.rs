@@ -236,6 +236,8 @@ pub struct Scenario {
     pub output_dir: PathBuf,
     /// Gauges and sections are sampled this often (defaults to the output interval).
     pub gauge_interval_s: f64,
+    /// Things that are allowed but probably not meant (e.g. a hydrograph ending before the run).
+    pub warnings: Vec<String>,
 }
 
 /// One thing wrong with a scenario file.
@@ -1139,6 +1141,33 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
             ),
         );
     }
+    // A time series that ends before the run does, on a value other than zero, holds that value
+    // to the end: allowed, but worth saying.
+    let mut warnings = Vec::new();
+    let mut ends_early = |what: String, series: &Series, unit: &str| {
+        if let Some(&(t, v)) = series.points().last()
+            && series.points().len() > 1
+            && t < duration_s
+            && v != 0.0
+        {
+            warnings.push(format!(
+                "{what}: the series ends at {t} s, before the end of the run ({duration_s} s); its last value ({v} {unit}) is held"
+            ));
+        }
+    };
+    if let Some(r) = &rain_mm_h {
+        ends_early("rain".into(), r, "mm/h");
+    }
+    for s in &sources {
+        ends_early(format!("source '{}'", s.name), &s.discharge_m3_s, "m3/s");
+    }
+    for s in &segments {
+        ends_early(
+            format!("boundary '{}'", s.name),
+            &s.series,
+            if s.inflow { "m3/s" } else { "m" },
+        );
+    }
     if !cx.problems.is_empty() {
         return Err(Problems {
             file: path.to_path_buf(),
@@ -1167,6 +1196,7 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         sections,
         output_dir,
         gauge_interval_s,
+        warnings,
     })
 }
 

@@ -441,6 +441,21 @@ fn rain_and_sources_balance_and_bad_series_are_refused() {
         "{mb}"
     );
     assert!(mb["relative_error"].as_f64().unwrap().abs() < 1e-10, "{mb}");
+    // A hydrograph ending before the run on a non-zero value is held, with a warning.
+    let sc_w = storm(
+        &d,
+        &[(
+            "[[0, 0.0], [600, 4.0], [3600, 4.0], [4200, 0.0]]",
+            "[[0, 0.0], [600, 4.0]]",
+        )],
+    );
+    let o = bin().arg("check").arg(&sc_w).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("warning: source 'outfall': the series ends at 600 s"),
+        "{}",
+        text(&o)
+    );
     // Malformed forcing.
     let bad = d.join("bad.csv");
     std::fs::write(&bad, "time_s,q\n0,1\nten,2\n").unwrap();
