@@ -372,7 +372,21 @@ fn resolve_segment(sg: &SegmentSpec, grid: &Grid, file: &str) -> Result<Boundary
     })
 }
 
-/// Refuses to write into an existing, non-empty output folder unless `overwrite`.
+/// Every file a run writes into its output folder.
+const OUTPUT_FILES: [&str; 9] = [
+    "snapshots.h5",
+    "max_depth.tif",
+    "max_speed.tif",
+    "max_hazard.tif",
+    "arrival_time.tif",
+    "gauges.csv",
+    "sections.csv",
+    "hydrographs.png",
+    "summary.json",
+];
+
+/// Refuses to write into an existing, non-empty output folder unless `overwrite`, and then
+/// clears the earlier run's results from it.
 fn prepare_output(dir: &Path, overwrite: bool) -> Result<()> {
     if dir.exists() {
         let non_empty = std::fs::read_dir(dir)
@@ -384,6 +398,15 @@ fn prepare_output(dir: &Path, overwrite: bool) -> Result<()> {
                 "{}: the output folder exists and is not empty; pass --overwrite to replace its results, or choose another with --output",
                 dir.display()
             )));
+        }
+        // Replacing: remove the results of the earlier run (only files basintwin writes), so
+        // that none of them lingers next to the new ones.
+        for f in OUTPUT_FILES {
+            let p = dir.join(f);
+            if p.is_file() {
+                std::fs::remove_file(&p)
+                    .map_err(|e| input(format!("{}: cannot replace: {e}", p.display())))?;
+            }
         }
     } else {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -709,6 +732,10 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         }
     }
     let ledger = summary.ledger;
+    let written: Vec<&str> = OUTPUT_FILES
+        .into_iter()
+        .filter(|f| *f == "summary.json" || out.join(f).is_file())
+        .collect();
     let doc = serde_json::json!({
         "scenario": sc.file.display().to_string(),
         "name": sc.name,
@@ -738,7 +765,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         "sections": sections_out,
         "warnings": warnings,
         "interrupted_at_s": interrupted,
-        "outputs": ["snapshots.h5", "max_depth.tif", "max_speed.tif", "max_hazard.tif", "arrival_time.tif", "gauges.csv", "sections.csv", "hydrographs.png"],
+        "outputs": written,
     });
     let path = out.join("summary.json");
     let text = serde_json::to_string_pretty(&doc)?;
