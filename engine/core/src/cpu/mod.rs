@@ -882,25 +882,18 @@ impl<R: Real> CpuBackend<R> {
                         }
                     }
                     SegmentKind::Stage(_) => {
-                        let inner = h[c] + z[c];
-                        let (eta_l, eta_r) = if f.high {
-                            (inner, seg.stage)
-                        } else {
-                            (seg.stage, inner)
-                        };
-                        let q = old[f.face];
-                        let input = numerics::inertial::FaceInput {
-                            q,
-                            q_behind: q,
-                            q_ahead: q,
-                            eta_l,
-                            eta_r,
-                            z_l: z[c],
-                            z_r: z[c],
-                            g_n2: g_n2[c],
-                        };
                         let inv_d = if f.y { inv_dy } else { inv_dx };
-                        numerics::inertial::face_discharge(input, dt, inv_d, theta, p.g, p.h_dry)
+                        edge_face_discharge(
+                            old[f.face],
+                            (h[c] + z[c], z[c]),
+                            (seg.stage, z[c]),
+                            g_n2[c],
+                            f.high,
+                            dt,
+                            inv_d,
+                            theta,
+                            p,
+                        )
                     }
                 };
             }
@@ -1112,22 +1105,7 @@ impl<R: Real> CpuBackend<R> {
 
     /// Adds the flow through the domain edges over `dt_s` (weighted, for Runge–Kutta stages).
     fn book_boundary_fv(&mut self, dt_s: f64, weight: f64) {
-        let (nx, ny) = (self.grid.nx, self.grid.ny);
-        let (dx, dy) = (self.grid.dx_m, self.grid.dy_m);
-        let edges = (0..ny)
-            .flat_map(|j| {
-                [
-                    (self.fx.mass[j * (nx + 1)].f64(), dy),
-                    (-self.fx.mass[j * (nx + 1) + nx].f64(), dy),
-                ]
-            })
-            .chain((0..nx).flat_map(|i| {
-                [
-                    (self.fy.mass[i].f64(), dx),
-                    (-self.fy.mass[ny * nx + i].f64(), dx),
-                ]
-            }));
-        let (inflow, outflow) = book_edges(edges);
+        let (inflow, outflow) = edge_flows(&self.grid, &self.fx.mass, &self.fy.mass);
         self.ledger.boundary_inflow_m3 += inflow * dt_s * weight;
         self.ledger.boundary_outflow_m3 += outflow * dt_s * weight;
         if !self.trackers.is_empty() {
@@ -1712,24 +1690,9 @@ impl<R: Real> CpuBackend<R> {
                 }
             });
         // Boundary flow, booked after limiting.
-        {
-            let (dx, dy) = (self.grid.dx_m, self.grid.dy_m);
-            let (qfx_new, qfy_new) = (&self.qfx_new, &self.qfy_new);
-            let edges = (0..ny)
-                .flat_map(|j| {
-                    [
-                        (qfx_new[j * (nx + 1)].f64(), dy),
-                        (-qfx_new[j * (nx + 1) + nx].f64(), dy),
-                    ]
-                })
-                .chain(
-                    (0..nx)
-                        .flat_map(|i| [(qfy_new[i].f64(), dx), (-qfy_new[ny * nx + i].f64(), dx)]),
-                );
-            let (inflow, outflow) = book_edges(edges);
-            self.ledger.boundary_inflow_m3 += inflow * dt_s;
-            self.ledger.boundary_outflow_m3 += outflow * dt_s;
-        }
+        let (inflow, outflow) = edge_flows(&self.grid, &self.qfx_new, &self.qfy_new);
+        self.ledger.boundary_inflow_m3 += inflow * dt_s;
+        self.ledger.boundary_outflow_m3 += outflow * dt_s;
         if !self.trackers.is_empty() {
             self.book_trackers(dt_s, 1.0);
         }
@@ -1769,8 +1732,38 @@ impl<R: Real> CpuBackend<R> {
     }
 }
 
-/// Inertial discharge through a normal-depth edge face: the momentum equation against a ghost
-/// cell with the interior depth on a bed `drop` lower (slope x cell size); outflow only.
+/// Inertial discharge through an edge face between an interior cell and a ghost, each given as
+/// `(eta, z)`: the momentum equation with the face's own old discharge standing in for its
+/// missing neighbours. `high`: the ghost is east / north of the interior cell.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn edge_face_discharge<R: Real>(
+    q_old: R,
+    inner: (R, R),
+    ghost: (R, R),
+    g_n2: R,
+    high: bool,
+    dt: R,
+    inv_d: R,
+    theta: R,
+    p: Params<R>,
+) -> R {
+    let ((eta_l, z_l), (eta_r, z_r)) = if high { (inner, ghost) } else { (ghost, inner) };
+    let input = numerics::inertial::FaceInput {
+        q: q_old,
+        q_behind: q_old,
+        q_ahead: q_old,
+        eta_l,
+        eta_r,
+        z_l,
+        z_r,
+        g_n2,
+    };
+    numerics::inertial::face_discharge(input, dt, inv_d, theta, p.g, p.h_dry)
+}
+
+/// Inertial discharge through a normal-depth edge face: a ghost with the interior depth on a
+/// bed `drop` lower (slope x cell size); outflow only.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn normal_depth_face<R: Real>(
@@ -1785,19 +1778,8 @@ fn normal_depth_face<R: Real>(
     theta: R,
     p: Params<R>,
 ) -> R {
-    let (inner, ghost) = ((h + z, z), (h + z - drop, z - drop));
-    let ((eta_l, z_l), (eta_r, z_r)) = if high { (inner, ghost) } else { (ghost, inner) };
-    let input = numerics::inertial::FaceInput {
-        q: q_old,
-        q_behind: q_old,
-        q_ahead: q_old,
-        eta_l,
-        eta_r,
-        z_l,
-        z_r,
-        g_n2,
-    };
-    let q = numerics::inertial::face_discharge(input, dt, inv_d, theta, p.g, p.h_dry);
+    let ghost = (h + z - drop, z - drop);
+    let q = edge_face_discharge(q_old, (h + z, z), ghost, g_n2, high, dt, inv_d, theta, p);
     if high {
         q.max(R::zero())
     } else {
@@ -1805,9 +1787,20 @@ fn normal_depth_face<R: Real>(
     }
 }
 
-/// Sums flows through the domain edges: `(q_in per metre, edge length)` pairs, positive into
-/// the domain. Returns `(inflow, outflow)` in m^3/s.
-fn book_edges(edges: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
+/// Flow through the domain edges (m^3/s), `(inflow, outflow)`, from the unit discharges through
+/// the x faces (`(nx + 1) * ny`, positive east) and y faces (`nx * (ny + 1)`, positive north).
+fn edge_flows<R: Real>(grid: &Grid, x_faces: &[R], y_faces: &[R]) -> (f64, f64) {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let (dx, dy) = (grid.dx_m, grid.dy_m);
+    // (discharge into the domain per metre, edge length)
+    let edges = (0..ny)
+        .flat_map(|j| {
+            [
+                (x_faces[j * (nx + 1)].f64(), dy),
+                (-x_faces[j * (nx + 1) + nx].f64(), dy),
+            ]
+        })
+        .chain((0..nx).flat_map(|i| [(y_faces[i].f64(), dx), (-y_faces[ny * nx + i].f64(), dx)]));
     let (mut inflow, mut outflow) = (0.0, 0.0);
     for (q_in, len) in edges {
         if q_in >= 0.0 {
