@@ -842,3 +842,131 @@ fn t14_infiltration_models_take_what_they_should() {
         assert!(l.relative_error().abs() < 1e-12, "{scheme}: {l}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 15. Checkpoint and restore: a run stopped between outputs and continued from its checkpoint
+//     (through bytes, into a fresh backend) ends bitwise equal to the uninterrupted run.
+
+fn checkpoint_case<R: Real>(scheme: Scheme) -> (basintwin_core::CpuBackend<R>, Grid) {
+    use basintwin_core::{
+        BoundarySegment, Forcing, Infiltration, PointSource, SegmentKind, Series, Side,
+    };
+    let case = basintwin_core::cases::river_basin(60, 30, 10.0).unwrap();
+    let grid = case.grid.clone();
+    let mut b = backend(
+        &grid,
+        &case.terrain,
+        State::<R>::from_depth(&case.depth_m),
+        scheme,
+        Boundaries {
+            east: BoundaryKind::Free,
+            ..Boundaries::walls()
+        },
+        None,
+    );
+    let q = Series::new(vec![(0.0, 0.0), (100.0, 20.0), (600.0, 5.0)], "inflow").unwrap();
+    b.set_forcing(Forcing {
+        rain_mm_h: Some(Series::constant(40.0)),
+        sources: vec![PointSource {
+            name: "culvert".into(),
+            cell: grid.index(30, 5),
+            discharge_m3_s: Series::constant(0.5),
+        }],
+        boundaries: vec![BoundarySegment {
+            name: "upstream".into(),
+            side: Side::West,
+            cells: 10..20,
+            kind: SegmentKind::Inflow(q),
+        }],
+        infiltration: Infiltration::Horton {
+            f0_m_s: 2e-5,
+            fc_m_s: 2e-6,
+            k_per_s: 1e-3,
+        },
+    })
+    .unwrap();
+    b.track_faces((10..20).map(|j| (false, j * 61 + 45, 10.0)).collect())
+        .unwrap();
+    (b, grid)
+}
+
+/// Asserts two fields are bitwise equal, naming the first cell that differs.
+fn same_bits<R: Real>(a: &[R], b: &[R], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}");
+    if let Some(k) = (0..a.len()).find(|&k| a[k].f64().to_bits() != b[k].f64().to_bits()) {
+        panic!("{what}: cell {k} differs: {} vs {}", a[k].f64(), b[k].f64());
+    }
+}
+
+fn checkpoint_resume<R: Real>(scheme: Scheme) {
+    use basintwin_core::Checkpoint;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (mut a, grid) = checkpoint_case::<R>(scheme);
+    a.advance_to(300.0).unwrap();
+    a.advance_to(600.0).unwrap();
+    // Stopped after 1 + 6 steps on the way to the first output, as Ctrl-C would.
+    let (mut b, _) = checkpoint_case::<R>(scheme);
+    let flag = Arc::new(AtomicBool::new(true));
+    b.set_interrupt(flag.clone());
+    for _ in 0..7 {
+        let e = b.advance_to(300.0).unwrap_err();
+        assert!(matches!(e, basintwin_core::CoreError::Interrupted { .. }));
+    }
+    let t_stop = b.time_s();
+    assert!(t_stop > 0.0 && t_stop < 300.0);
+    let bytes = b.checkpoint("caller data".into()).unwrap().to_bytes();
+    flag.store(false, Ordering::Relaxed);
+    let c = Checkpoint::from_bytes(&bytes).unwrap();
+    assert_eq!(c.header.extra, "caller data");
+    let (mut r, _) = checkpoint_case::<R>(scheme);
+    r.restore(&c).unwrap();
+    assert_eq!(r.time_s(), t_stop);
+    r.advance_to(300.0).unwrap();
+    r.advance_to(600.0).unwrap();
+    let (sa, sr) = (a.state(), r.state());
+    println!(
+        "checkpoint, {scheme} {}: stopped at {t_stop:.3} s after 7 steps; {} steps either way, volume {:.6} vs {:.6} m^3",
+        R::NAME,
+        a.steps(),
+        sa.volume_m3(&grid),
+        sr.volume_m3(&grid)
+    );
+    assert_eq!(a.steps(), r.steps(), "{scheme}");
+    same_bits(&sa.h, &sr.h, &format!("{scheme}: h"));
+    same_bits(&sa.qx, &sr.qx, &format!("{scheme}: qx"));
+    same_bits(&sa.qy, &sr.qy, &format!("{scheme}: qy"));
+    assert_eq!(a.ledger(), r.ledger(), "{scheme}");
+    assert_eq!(a.tracked_volumes_m3(), r.tracked_volumes_m3(), "{scheme}");
+    assert!(a.tracked_volumes_m3()[0] > 0.0, "water crossed the section");
+    assert_eq!(a.infiltrated_m(), r.infiltrated_m(), "{scheme}");
+    let (mut ma, mut mr) = (
+        basintwin_core::Maxima::new(grid.cells()),
+        basintwin_core::Maxima::new(grid.cells()),
+    );
+    a.read_maxima(&mut ma).unwrap();
+    r.read_maxima(&mut mr).unwrap();
+    same_bits(&ma.depth_m, &mr.depth_m, &format!("{scheme}"));
+    same_bits(&ma.arrival_s, &mr.arrival_s, &format!("{scheme}"));
+    same_bits(&ma.hazard_m2_s, &mr.hazard_m2_s, &format!("{scheme}"));
+    // A checkpoint does not fit another scheme, precision or terrain.
+    let other = if scheme == Scheme::Fv1 {
+        Scheme::Fv2
+    } else {
+        Scheme::Fv1
+    };
+    let (mut wrong, _) = checkpoint_case::<R>(other);
+    assert!(wrong.restore(&c).is_err());
+    let (mut wrong, _) = checkpoint_case::<f64>(scheme);
+    if R::NAME == "f32" {
+        assert!(wrong.restore(&c).is_err());
+    }
+}
+
+#[test]
+fn t15_checkpoint_resume_is_bitwise() {
+    for scheme in Scheme::ALL {
+        checkpoint_resume::<f64>(scheme);
+        checkpoint_resume::<f32>(scheme);
+    }
+}

@@ -4,7 +4,8 @@
 //! steps with [`crate::numerics::cfl::next_dt`] so that it lands exactly on the requested time,
 //! tracks maxima and the water budget every step, and hands the state back only when asked.
 
-use crate::error::Result;
+use crate::checkpoint::Checkpoint;
+use crate::error::{CoreError, Result};
 use crate::grid::Grid;
 use crate::ledger::MassLedger;
 use crate::maxima::Maxima;
@@ -34,5 +35,24 @@ pub trait Backend {
     /// they were registered; empty when none are tracked.
     fn tracked_volumes_m3(&self) -> &[f64] {
         &[]
+    }
+
+    /// The full state at the current step boundary, at working precision, with `extra` (the
+    /// caller's own data) stored alongside; see [`crate::checkpoint`].
+    fn checkpoint(&mut self, extra: String) -> Result<Checkpoint> {
+        let _ = extra;
+        Err(CoreError::Backend {
+            backend: self.describe(),
+            detail: "checkpoints are not supported".into(),
+        })
+    }
+    /// Continues from `checkpoint` (written by [`Backend::checkpoint`] for the same terrain,
+    /// scheme and precision): the run then goes on exactly as if it had never stopped.
+    fn restore(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        let _ = checkpoint;
+        Err(CoreError::Backend {
+            backend: self.describe(),
+            detail: "checkpoints are not supported".into(),
+        })
     }
 }

@@ -15,6 +15,7 @@
 pub mod analytic;
 pub mod backend;
 pub mod cases;
+pub mod checkpoint;
 pub mod config;
 pub mod cpu;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod state;
 pub mod terrain;
 
 pub use backend::Backend;
+pub use checkpoint::Checkpoint;
 pub use config::{Boundaries, BoundaryKind, Scheme, SolverConfig};
 pub use cpu::CpuBackend;
 pub use error::{CoreError, Result};
