@@ -30,7 +30,9 @@ enum Command {
     #[command(
         after_help = "Example:\n  basintwin run examples/dam_break.toml --output out/dam_break --overwrite\n\n\
         Writes snapshots.h5 (NetCDF-4/CF), max_depth.tif, max_speed.tif, max_hazard.tif,\n\
-        arrival_time.tif, gauges.csv (when the scenario has gauges) and summary.json."
+        arrival_time.tif, gauges.csv (when the scenario has gauges) and summary.json.\n\
+        Ctrl-C stops after the current step and saves checkpoint.bin; continue with\n  \
+        basintwin run examples/dam_break.toml --output out/dam_break --resume"
     )]
     Run {
         /// The scenario file (TOML).
@@ -45,8 +47,13 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
         /// Replace the results in an existing output folder.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "resume")]
         overwrite: bool,
+        /// Continue a run stopped with Ctrl-C (or extend one written with
+        /// output.checkpoint_at_end) from checkpoint.bin in its output folder; it ends exactly
+        /// as the run would have without the stop.
+        #[arg(long)]
+        resume: bool,
         /// No progress, only errors.
         #[arg(long)]
         quiet: bool,
@@ -128,6 +135,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             threads,
             output,
             overwrite,
+            resume,
             quiet,
             json,
         } => {
@@ -156,6 +164,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 run::RunOptions {
                     threads,
                     overwrite,
+                    resume,
                     quiet,
                     json,
                     interrupt,

@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub overwrite: bool,
     pub quiet: bool,
     pub json: bool,
+    /// Continue from `checkpoint.bin` in the output folder.
+    pub resume: bool,
     /// Set by the Ctrl-C handler: stop after the current step and save.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -373,7 +375,7 @@ fn resolve_segment(sg: &SegmentSpec, grid: &Grid, file: &str) -> Result<Boundary
 }
 
 /// Every file a run writes into its output folder.
-const OUTPUT_FILES: [&str; 9] = [
+const OUTPUT_FILES: [&str; 10] = [
     "snapshots.h5",
     "max_depth.tif",
     "max_speed.tif",
@@ -383,7 +385,44 @@ const OUTPUT_FILES: [&str; 9] = [
     "sections.csv",
     "hydrographs.png",
     "summary.json",
+    CHECKPOINT,
 ];
+
+/// The full-precision state saved on Ctrl-C (and at the end with `output.checkpoint_at_end`).
+pub const CHECKPOINT: &str = "checkpoint.bin";
+
+/// What the CLI keeps in a checkpoint besides the solver state: the series it has sampled.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct CliCheckpoint {
+    gauge_names: Vec<String>,
+    section_names: Vec<String>,
+    series: Vec<(f64, GaugeRow)>,
+    section_series: Vec<(f64, Vec<f64>)>,
+    prev_tracked: Option<(f64, Vec<f64>)>,
+    wall_s: f64,
+}
+
+/// Reads the checkpoint of an earlier run in `dir`.
+fn read_checkpoint(dir: &Path) -> Result<basintwin_core::Checkpoint> {
+    let p = dir.join(CHECKPOINT);
+    let bytes = std::fs::read(&p).map_err(|e| {
+        input(format!(
+            "{}: cannot read the checkpoint to resume from: {e} (a checkpoint is written when a run is stopped with Ctrl-C, or at the end with output.checkpoint_at_end = true)",
+            p.display()
+        ))
+    })?;
+    basintwin_core::Checkpoint::from_bytes(&bytes)
+        .map_err(|e| input(format!("{}: {e}", p.display())))
+}
+
+/// Writes `checkpoint.bin` through a temporary file, so a crash never leaves half of one.
+fn write_checkpoint(dir: &Path, c: &basintwin_core::Checkpoint) -> Result<()> {
+    let p = dir.join(CHECKPOINT);
+    let tmp = dir.join(format!(".{CHECKPOINT}.tmp"));
+    std::fs::write(&tmp, c.to_bytes())
+        .and_then(|()| std::fs::rename(&tmp, &p))
+        .with_context(|| format!("{}: cannot write the checkpoint", p.display()))
+}
 
 /// Refuses to write into an existing, non-empty output folder unless `overwrite`, and then
 /// clears the earlier run's results from it.
@@ -428,7 +467,16 @@ pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<PathBuf> {
         )));
     }
     let model = load_model(sc)?;
-    prepare_output(&sc.output_dir, opts.overwrite)?;
+    if opts.resume {
+        if !sc.output_dir.join(CHECKPOINT).is_file() {
+            return Err(input(format!(
+                "{}: no {CHECKPOINT} to resume from (a checkpoint is written when a run is stopped with Ctrl-C, or at its end with output.checkpoint_at_end = true)",
+                sc.output_dir.display()
+            )));
+        }
+    } else {
+        prepare_output(&sc.output_dir, opts.overwrite)?;
+    }
     if !opts.quiet && !opts.json {
         for w in &sc.warnings {
             eprintln!("warning: {w}");
@@ -476,17 +524,63 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
     backend
         .set_forcing(model.forcing.clone())
         .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    for faces in &model.section_faces {
+        backend
+            .track_faces(faces.clone())
+            .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    }
+    let out = &sc.output_dir;
+    let gauge_names: Vec<String> = sc.gauges.iter().map(|g| g.name.clone()).collect();
+    let section_names: Vec<String> = sc.sections.iter().map(|s| s.name.clone()).collect();
+    // Resuming: the solver state from the checkpoint, the series sampled before it.
+    let mut saved = CliCheckpoint::default();
+    if opts.resume {
+        let ckpt = read_checkpoint(out)?;
+        let where_ = out.join(CHECKPOINT);
+        backend.restore(&ckpt).map_err(|e| {
+            input(format!(
+                "{}: cannot resume {}: {e}",
+                where_.display(),
+                sc.file.display()
+            ))
+        })?;
+        saved = serde_json::from_str(&ckpt.header.extra).map_err(|e| {
+            input(format!(
+                "{}: the run's series are unreadable: {e}",
+                where_.display()
+            ))
+        })?;
+        if saved.gauge_names != gauge_names || saved.section_names != section_names {
+            return Err(input(format!(
+                "{}: the scenario's gauges or sections changed since the checkpoint (it has gauges {:?} and sections {:?}); resume with the same ones, or start again with --overwrite",
+                where_.display(),
+                saved.gauge_names,
+                saved.section_names
+            )));
+        }
+    }
+    let t_resume = backend.time_s();
     // Snapshot times, merged with the (usually denser) gauge sampling times.
     let snaps = OutputSchedule::every(sc.output_interval_s, sc.duration_s)
         .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
     let samples = OutputSchedule::every(sc.gauge_interval_s, sc.duration_s)
         .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    let tol = 1e-9 * sc.duration_s.max(1.0);
     let mut times: Vec<f64> = snaps
         .times_s()
         .iter()
         .chain(samples.times_s())
         .copied()
+        .filter(|&t| !opts.resume || t > t_resume + tol)
         .collect();
+    if times.is_empty() {
+        return Err(input(format!(
+            "{}: the checkpoint in {} is at t = {t_resume} s, the end of the run (time.duration_s = {}); lengthen the duration to continue",
+            sc.file.display(),
+            out.display(),
+            sc.duration_s
+        )));
+    }
     times.sort_by(f64::total_cmp);
     times.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * sc.duration_s.max(1.0));
     let schedule =
@@ -497,7 +591,6 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
             .iter()
             .any(|&s| (s - t).abs() <= 1e-9 * sc.duration_s.max(1.0))
     };
-    let out = &sc.output_dir;
     let meta = SnapshotMeta {
         title: sc.name.clone(),
         scenario: sc.file.display().to_string(),
@@ -506,13 +599,17 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         precision: R::NAME.into(),
         start: sc.start.clone(),
     };
-    let mut snapshots = SnapshotWriter::create(
-        out.join("snapshots.h5"),
-        grid,
-        &model.dem.bed_m,
-        &meta,
-        true,
-    )?;
+    let mut snapshots = if opts.resume {
+        SnapshotWriter::open_append(out.join("snapshots.h5"), grid, &model.dem.bed_m, t_resume)?
+    } else {
+        SnapshotWriter::create(
+            out.join("snapshots.h5"),
+            grid,
+            &model.dem.bed_m,
+            &meta,
+            true,
+        )?
+    };
     if !opts.quiet && !opts.json {
         eprintln!(
             "{}: {} x {} cells of {} m, {} ({}), {} s to simulate, outputs every {} s -> {}",
@@ -528,13 +625,15 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         );
     }
     // Gauge series: time, then depth, level, speed of each gauge.
-    let mut series: Vec<(f64, GaugeRow)> = Vec::new();
-    let mut section_series: Vec<(f64, Vec<f64>)> = Vec::new();
-    let mut prev_tracked: Option<(f64, Vec<f64>)> = None;
-    for faces in &model.section_faces {
-        backend
-            .track_faces(faces.clone())
-            .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
+    let mut series: Vec<(f64, GaugeRow)> = std::mem::take(&mut saved.series);
+    let mut section_series: Vec<(f64, Vec<f64>)> = std::mem::take(&mut saved.section_series);
+    let mut prev_tracked: Option<(f64, Vec<f64>)> = saved.prev_tracked.take();
+    let wall_before = saved.wall_s;
+    if opts.resume && !opts.quiet && !opts.json {
+        eprintln!(
+            "  resuming at t = {t_resume} s after {} steps",
+            backend.steps()
+        );
     }
     let wall = Instant::now();
     let bed = &model.terrain.bed_m;
@@ -607,7 +706,32 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         bar.finish();
     }
     let (summary, interrupted) = match result {
-        Ok(s) => (s, None),
+        Ok(mut s) => {
+            // Totals over the whole run, resumed or not.
+            s.wall_s += wall_before;
+            s.steps = backend.steps();
+            s.cell_updates_per_s = if s.wall_s > 0.0 {
+                s.steps as f64 * s.cells as f64 / s.wall_s
+            } else {
+                0.0
+            };
+            if sc.checkpoint_at_end {
+                let extra = CliCheckpoint {
+                    gauge_names: gauge_names.clone(),
+                    section_names: section_names.clone(),
+                    series: series.clone(),
+                    section_series: section_series.clone(),
+                    prev_tracked: prev_tracked.clone(),
+                    wall_s: s.wall_s,
+                };
+                let ckpt = backend.checkpoint(serde_json::to_string(&extra)?)?;
+                write_checkpoint(out, &ckpt)?;
+            } else if opts.resume {
+                // Used up: resuming from it again would redo what this run did.
+                let _ = std::fs::remove_file(out.join(CHECKPOINT));
+            }
+            (s, None)
+        }
         Err(e) => match e.downcast::<CoreError>() {
             // Ctrl-C: the state is a whole step; save it as a last snapshot and write every
             // result as at the end of a run.
@@ -617,7 +741,17 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
                 // Outputs are written only after `advance_to` lands on them, so this time is later
                 // than every snapshot in the file.
                 snapshots.append(time_s, &last)?;
-                let wall_s = wall.elapsed().as_secs_f64();
+                let wall_s = wall_before + wall.elapsed().as_secs_f64();
+                let extra = CliCheckpoint {
+                    gauge_names: gauge_names.clone(),
+                    section_names: section_names.clone(),
+                    series: series.clone(),
+                    section_series: section_series.clone(),
+                    prev_tracked: prev_tracked.clone(),
+                    wall_s,
+                };
+                let ckpt = backend.checkpoint(serde_json::to_string(&extra)?)?;
+                write_checkpoint(out, &ckpt)?;
                 let steps = backend.steps();
                 let s = basintwin_core::RunSummary {
                     backend: backend.describe(),
@@ -765,6 +899,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         "sections": sections_out,
         "warnings": warnings,
         "interrupted_at_s": interrupted,
+        "resumed_from_s": opts.resume.then_some(t_resume),
         "outputs": written,
     });
     let path = out.join("summary.json");
@@ -787,7 +922,9 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
     }
     if let Some(t) = interrupted {
         return Err(anyhow!(Interrupted(format!(
-            "{}: interrupted at t = {t:.1} s; the results up to then (snapshots, maps, gauges, summary) are in {}",
+            "{}: interrupted at t = {t:.1} s; the results up to then (snapshots, maps, gauges, summary) are in {}; continue with: basintwin run {} --output {} --resume",
+            sc.file.display(),
+            out.display(),
             sc.file.display(),
             out.display()
         ))));

@@ -148,6 +148,7 @@ struct RawGauge {
 struct RawOutput {
     dir: Option<Spanned<String>>,
     gauge_interval_s: Option<Spanned<f64>>,
+    checkpoint_at_end: Option<bool>,
 }
 
 // ------------------------------------------------------------------------------------------
@@ -236,6 +237,8 @@ pub struct Scenario {
     pub output_dir: PathBuf,
     /// Gauges and sections are sampled this often (defaults to the output interval).
     pub gauge_interval_s: f64,
+    /// Write `checkpoint.bin` at the end too, so that the run can later be extended.
+    pub checkpoint_at_end: bool,
     /// Things that are allowed but probably not meant (e.g. a hydrograph ending before the run).
     pub warnings: Vec<String>,
 }
@@ -1195,6 +1198,11 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         infiltration,
         sections,
         output_dir,
+        checkpoint_at_end: raw
+            .output
+            .as_ref()
+            .and_then(|o| o.checkpoint_at_end)
+            .unwrap_or(false),
         gauge_interval_s,
         warnings,
     })

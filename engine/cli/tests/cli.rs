@@ -763,6 +763,145 @@ fn ctrl_c_stops_after_a_step_and_saves_everything() {
     );
 }
 
+/// Runs `sc` with `--json` and sends SIGINT after the `after`-th output; returns the exit code.
+fn run_and_interrupt(sc: &Path, extra: &[&str], after: usize) -> Option<i32> {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .arg("run")
+        .arg(sc)
+        .args(extra)
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut outputs = 0;
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().contains("\"event\":\"output\"") {
+            outputs += 1;
+            if outputs == after {
+                let ok = Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            }
+        }
+    }
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn ctrl_c_then_resume_ends_bitwise_as_an_uninterrupted_run() {
+    use basintwin_core::Checkpoint;
+    let d = tmpdir("resume");
+    let edits = [
+        ("precision = \"f32\"", "precision = \"f64\""),
+        ("duration_s = 14400", "duration_s = 3600"),
+        ("output_interval_s = 900", "output_interval_s = 60"),
+        ("[terrain]", "[terrain]\ncoarsen = 2"),
+        ("[output]", "[output]\ncheckpoint_at_end = true"),
+    ];
+    let whole = d.join("whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    let sc = example("river_flood", &whole, &edits);
+    let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let parts = d.join("parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    let sc2 = example("river_flood", &parts, &edits);
+    // Nothing to resume from yet.
+    let o = bin().arg("run").arg(&sc2).arg("--resume").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("checkpoint.bin"), "{}", text(&o));
+    assert_eq!(run_and_interrupt(&sc2, &[], 3), Some(130));
+    let out2 = parts.join("out");
+    let first: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out2.join("summary.json")).unwrap()).unwrap();
+    let t_stop = first["interrupted_at_s"].as_f64().unwrap();
+    assert!(t_stop > 60.0 && t_stop < 3600.0, "stopped at {t_stop}");
+    assert!(out2.join("checkpoint.bin").is_file());
+    // Stopped twice: the second resume goes on from the second checkpoint.
+    assert_eq!(run_and_interrupt(&sc2, &["--resume"], 4), Some(130));
+    let second: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out2.join("summary.json")).unwrap()).unwrap();
+    assert!(second["interrupted_at_s"].as_f64().unwrap() > t_stop);
+    let o = bin()
+        .arg("run")
+        .arg(&sc2)
+        .arg("--resume")
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    // The final full-precision state, ledger, maxima and series are those of the whole run.
+    let read = |p: &Path| {
+        Checkpoint::from_bytes(&std::fs::read(p.join("out/checkpoint.bin")).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&whole), read(&parts));
+    assert_eq!(a.header.time_s, 3600.0);
+    assert_eq!(a.header.steps, b.header.steps);
+    assert_eq!(a.header.ledger, b.header.ledger);
+    assert_eq!(a.header.tracked_m3, b.header.tracked_m3);
+    assert_eq!(a.arrays.len(), b.arrays.len());
+    for ((name, x), (_, y)) in a.arrays.iter().zip(&b.arrays) {
+        let differ = x
+            .iter()
+            .zip(y)
+            .filter(|(p, q)| p.to_bits() != q.to_bits())
+            .count();
+        assert_eq!(differ, 0, "{name}: {differ} values differ");
+    }
+    for f in ["gauges.csv", "sections.csv"] {
+        assert_eq!(
+            std::fs::read_to_string(whole.join("out").join(f)).unwrap(),
+            std::fs::read_to_string(out2.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let sa: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(whole.join("out/summary.json")).unwrap())
+            .unwrap();
+    let sb: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out2.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(sa["mass_balance"], sb["mass_balance"]);
+    assert_eq!(sa["gauges"], sb["gauges"]);
+    assert_eq!(sa["steps"], sb["steps"]);
+    assert!(sb["resumed_from_s"].as_f64().unwrap() > t_stop);
+    // The whole run ended at its duration: nothing left to resume.
+    let o = bin().arg("run").arg(&sc).arg("--resume").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("lengthen the duration"), "{}", text(&o));
+    // Extending it: a longer duration continues from the end checkpoint.
+    let longer = std::fs::read_to_string(&sc)
+        .unwrap()
+        .replace("duration_s = 3600", "duration_s = 3900");
+    std::fs::write(&sc, longer).unwrap();
+    let o = bin()
+        .arg("run")
+        .arg(&sc)
+        .arg("--resume")
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(read(&whole).header.time_s, 3900.0);
+    // A checkpoint of another scheme is refused with exit code 2.
+    let fv2 = std::fs::read_to_string(&sc)
+        .unwrap()
+        .replace("scheme = \"fv1\"", "scheme = \"fv2\"")
+        .replace("duration_s = 3900", "duration_s = 4200");
+    std::fs::write(&sc, fv2).unwrap();
+    let o = bin().arg("run").arg(&sc).arg("--resume").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("checkpoint") && text(&o).contains("fv2"),
+        "{}",
+        text(&o)
+    );
+}
+
 #[test]
 fn landuse_classes_give_the_same_roughness_as_the_manning_raster() {
     let d = tmpdir("landuse");

@@ -378,6 +378,74 @@ impl SnapshotWriter {
         })
     }
 
+    /// Opens an existing snapshot file of a run on `grid` to go on appending to it (resuming a
+    /// run). Snapshots later than `keep_until_s` (written after the point the run resumes from)
+    /// are dropped, so that the file's times keep increasing.
+    pub fn open_append(
+        path: impl AsRef<Path>,
+        grid: &Grid,
+        bed_m: &[f64],
+        keep_until_s: f64,
+    ) -> Result<Self, IoError> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(IoError::NotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let (nx, ny) = (grid.nx, grid.ny);
+        let file = File::open_rw(path).map_err(|e| IoError::Invalid {
+            path: path.to_path_buf(),
+            what: format!("cannot open the snapshot file for appending ({e})"),
+        })?;
+        let time = file.dataset("time").map_err(not_snapshots(path, "time"))?;
+        let times = time
+            .read_raw::<f64>()
+            .map_err(not_snapshots(path, "time"))?;
+        let mut vars = Vec::with_capacity(4);
+        for (name, ..) in VARIABLES {
+            let ds = file.dataset(name).map_err(not_snapshots(path, name))?;
+            let shape = ds.shape();
+            if shape.len() != 3 || shape[1] != ny || shape[2] != nx || shape[0] != times.len() {
+                return Err(IoError::Invalid {
+                    path: path.to_path_buf(),
+                    what: format!(
+                        "{name} has shape {shape:?}; expected ({}, {ny}, {nx}) for this model",
+                        times.len()
+                    ),
+                });
+            }
+            vars.push(ds);
+        }
+        let keep = times
+            .iter()
+            .take_while(|&&t| t <= keep_until_s + 1e-9 * keep_until_s.abs().max(1.0))
+            .count();
+        if keep < times.len() {
+            time.resize(keep)
+                .map_err(h5err(path, "dropping later times"))?;
+            for ds in &vars {
+                ds.resize((keep, ny, nx))
+                    .map_err(h5err(path, "dropping later snapshots"))?;
+            }
+            file.flush().map_err(h5err(path, "flushing"))?;
+        }
+        let vars: [Dataset; 4] = vars.try_into().map_err(|_| IoError::Invalid {
+            path: path.to_path_buf(),
+            what: "internal: expected four variables".into(),
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            time,
+            vars,
+            nx,
+            ny,
+            bed: bed_m.iter().map(|&z| z as f32).collect(),
+            count: keep,
+        })
+    }
+
     /// Snapshots written so far.
     pub fn len(&self) -> usize {
         self.count

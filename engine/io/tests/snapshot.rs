@@ -104,6 +104,31 @@ fn snapshots_read_back_equal() {
 }
 
 #[test]
+fn reopened_file_drops_later_snapshots_and_appends() {
+    let _serial = serial();
+    let d = tmpdir("reopen");
+    let p = d.join("snapshots.h5");
+    write_three(&p);
+    let g = grid();
+    // Resuming from t = 300 s: the 600 s snapshot belongs to the abandoned continuation.
+    let mut w = SnapshotWriter::open_append(&p, &g, &bed(&g), 300.0).unwrap();
+    assert_eq!(w.len(), 2);
+    w.append(450.0, &state(&g, 450.0)).unwrap();
+    drop(w);
+    assert_eq!(snapshot_times(&p).unwrap(), vec![0.0, 300.0, 450.0]);
+    let (t, s) = read_snapshot::<f64>(&p, Which::Last).unwrap();
+    assert_eq!(t, 450.0);
+    assert!((s.h[0] - state(&g, 450.0).h[0]).abs() < 1e-6);
+    // Another grid does not fit.
+    let other = Grid::georeferenced(8, 5, 10.0, 10.0, 500000.0, 4000000.0, UTM31N.into()).unwrap();
+    let e = SnapshotWriter::open_append(&p, &other, &vec![0.0; 40], 450.0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("snapshots.h5") && e.contains("expected"), "{e}");
+    assert!(SnapshotWriter::open_append(d.join("none.h5"), &g, &bed(&g), 0.0).is_err());
+}
+
+#[test]
 fn ncdump_reads_the_header_as_netcdf4() {
     let _serial = serial();
     let d = tmpdir("ncdump");
