@@ -865,8 +865,19 @@ fn checkpoint_case<R: Real>(scheme: Scheme) -> (basintwin_core::CpuBackend<R>, G
         None,
     );
     let q = Series::new(vec![(0.0, 0.0), (100.0, 20.0), (600.0, 5.0)], "inflow").unwrap();
+    let n = grid.cells();
+    let rain_grid = basintwin_core::RainGrid::new(
+        vec![0.0, 300.0],
+        vec![
+            (0..n).map(|k| (k % 7) as f32).collect(),
+            (0..n).map(|k| (k % 5) as f32 * 3.0).collect(),
+        ],
+        n,
+    )
+    .unwrap();
     b.set_forcing(Forcing {
         rain_mm_h: Some(Series::constant(40.0)),
+        rain_grid: Some(rain_grid),
         sources: vec![PointSource {
             name: "culvert".into(),
             cell: grid.index(30, 5),
@@ -878,11 +889,8 @@ fn checkpoint_case<R: Real>(scheme: Scheme) -> (basintwin_core::CpuBackend<R>, G
             cells: 10..20,
             kind: SegmentKind::Inflow(q),
         }],
-        infiltration: Infiltration::Horton {
-            f0_m_s: 2e-5,
-            fc_m_s: 2e-6,
-            k_per_s: 1e-3,
-        },
+        infiltration: Infiltration::ScsCurveNumber { cn: 80.0 },
+        ..Forcing::default()
     })
     .unwrap();
     b.track_faces((10..20).map(|j| (false, j * 61 + 45, 10.0)).collect())
@@ -968,5 +976,137 @@ fn t15_checkpoint_resume_is_bitwise() {
     for scheme in Scheme::ALL {
         checkpoint_resume::<f64>(scheme);
         checkpoint_resume::<f32>(scheme);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 16. Gridded rain (time-interpolated fields) and infiltration parameters per cell.
+
+#[test]
+fn t16_gridded_rain_and_per_cell_infiltration() {
+    use basintwin_core::{Forcing, Infiltration, RainGrid, Series};
+    // A flat, closed box split by a ridge (column 10): water that falls uniformly on the west
+    // part stays at rest there, so its depths are the rain depth exactly.
+    let grid = Grid::new(20, 10, 5.0, 5.0).unwrap();
+    let bed = (0..grid.cells())
+        .map(|k| if k % 20 == 10 { 3.0 } else { 1.0 })
+        .collect();
+    let terrain = Terrain::new(&grid, bed, 0.03).unwrap();
+    let n = grid.cells();
+    let west = |k: usize| k % 20 < 10;
+    for scheme in Scheme::ALL {
+        // 0 mm/h at 0 s rising to 60 mm/h at 600 s, then held: 5 mm by 600 s, 10 mm more by
+        // 1200 s. West half only.
+        let field = |v: f32| (0..n).map(|k| if west(k) { v } else { 0.0 }).collect();
+        let rain = RainGrid::new(vec![0.0, 600.0], vec![field(0.0), field(60.0)], n).unwrap();
+        let mut b = backend(
+            &grid,
+            &terrain,
+            State::<f64>::dry(n),
+            scheme,
+            Boundaries::walls(),
+            None,
+        );
+        b.set_forcing(Forcing {
+            rain_grid: Some(rain.clone()),
+            ..Forcing::default()
+        })
+        .unwrap();
+        b.advance_to(600.0).unwrap();
+        let h = b.state().h;
+        let (deep_west, far_east) = (h[grid.index(2, 5)], h[grid.index(17, 5)]);
+        let l = b.ledger();
+        println!(
+            "gridded rain, {scheme}: west {deep_west:.9} m (5 mm expected), east {far_east:.2e} m, booked {:.6} m^3, error {:.1e}",
+            l.rain_m3,
+            l.relative_error()
+        );
+        assert!((deep_west - 0.005).abs() < 1e-9, "{scheme}: {deep_west}");
+        assert_eq!(far_east, 0.0, "{scheme}: the east stays dry");
+        let expected = 0.005 * 100.0 * 25.0;
+        assert!(
+            (l.rain_m3 - expected).abs() < 1e-9 * expected,
+            "{scheme}: {l}"
+        );
+        assert!(l.relative_error().abs() < 1e-12, "{scheme}: {l}");
+        b.advance_to(1200.0).unwrap();
+        let l = b.ledger();
+        assert!(
+            (l.rain_m3 - 3.0 * expected).abs() < 1e-9 * expected,
+            "{scheme}: held after the last field"
+        );
+
+        // Uniform fields behave as the uniform series, also for the curve number, which needs
+        // each cell's cumulative rain.
+        let scs = Infiltration::ScsCurveNumber { cn: 85.0 };
+        let series = Series::new(vec![(0.0, 0.0), (600.0, 60.0)], "rain").unwrap();
+        let uniform =
+            RainGrid::new(vec![0.0, 600.0], vec![vec![0.0; n], vec![60.0; n]], n).unwrap();
+        let run = |f: Forcing| {
+            let mut b = backend(
+                &grid,
+                &terrain,
+                State::<f64>::dry(n),
+                scheme,
+                Boundaries::walls(),
+                None,
+            );
+            b.set_forcing(f).unwrap();
+            b.advance_to(1800.0).unwrap();
+            b.ledger()
+        };
+        let a = run(Forcing {
+            rain_mm_h: Some(series),
+            infiltration: scs,
+            ..Forcing::default()
+        });
+        let g = run(Forcing {
+            rain_grid: Some(uniform),
+            infiltration: scs,
+            ..Forcing::default()
+        });
+        assert!((a.rain_m3 - g.rain_m3).abs() < 1e-9 * a.rain_m3, "{scheme}");
+        assert!(
+            (a.infiltration_m3 - g.infiltration_m3).abs() < 1e-6 * a.infiltration_m3,
+            "{scheme}: {} vs {}",
+            a.infiltration_m3,
+            g.infiltration_m3
+        );
+        assert!(g.relative_error().abs() < 1e-12);
+
+        // Per-cell parameters: a flat ponded box losing 1e-5 m/s in the west, 2e-5 m/s in the
+        // east.
+        let flat = Terrain::new(&grid, vec![1.0; n], 0.03).unwrap();
+        let mut b = backend(
+            &grid,
+            &flat,
+            State::<f64>::from_depth(&vec![0.1; n]),
+            scheme,
+            Boundaries::walls(),
+            None,
+        );
+        b.set_forcing(Forcing {
+            infiltration_cells: (0..n)
+                .map(|k| Infiltration::Constant {
+                    rate_m_s: if west(k) { 1e-5 } else { 2e-5 },
+                })
+                .collect(),
+            ..Forcing::default()
+        })
+        .unwrap();
+        b.advance_to(600.0).unwrap();
+        let f = b.infiltrated_m();
+        assert!(
+            (f[grid.index(2, 5)] - 0.006).abs() < 1e-12,
+            "{scheme}: {}",
+            f[grid.index(2, 5)]
+        );
+        assert!((f[grid.index(17, 5)] - 0.012).abs() < 1e-12, "{scheme}");
+        let l = b.ledger();
+        assert!(
+            (l.infiltration_m3 - 0.009 * n as f64 * 25.0).abs() < 1e-9,
+            "{scheme}: {l}"
+        );
+        assert!(l.relative_error().abs() < 1e-12);
     }
 }

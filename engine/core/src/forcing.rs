@@ -120,15 +120,118 @@ pub struct BoundarySegment {
     pub kind: SegmentKind,
 }
 
+/// Rain that varies in space: intensity fields (mm/h per cell) at increasing times, linear in
+/// time between them and held before the first and after the last (as a [`Series`] is).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RainGrid {
+    pub times_s: Vec<f64>,
+    /// One field per time, `cells` values each (core order).
+    pub frames_mm_h: Vec<Vec<f32>>,
+}
+
+impl RainGrid {
+    /// Checks the frames: times finite and increasing, one value per cell, intensities finite
+    /// and >= 0.
+    pub fn new(times_s: Vec<f64>, frames_mm_h: Vec<Vec<f32>>, cells: usize) -> Result<Self> {
+        let g = Self {
+            times_s,
+            frames_mm_h,
+        };
+        g.check(cells)?;
+        Ok(g)
+    }
+
+    fn check(&self, cells: usize) -> Result<()> {
+        let (times_s, frames_mm_h) = (&self.times_s, &self.frames_mm_h);
+        let bad = |detail: String, expected: &'static str| CoreError::Invalid {
+            what: "gridded rain",
+            detail,
+            expected,
+        };
+        if times_s.is_empty() || times_s.len() != frames_mm_h.len() {
+            return Err(bad(
+                format!("{} times for {} fields", times_s.len(), frames_mm_h.len()),
+                "one time per field, at least one field",
+            ));
+        }
+        if let Some(w) = times_s.windows(2).find(|w| !(w[1] > w[0])) {
+            return Err(bad(
+                format!("time {} s after {} s", w[1], w[0]),
+                "increasing times",
+            ));
+        }
+        if let Some(t) = times_s.iter().find(|t| !t.is_finite()) {
+            return Err(bad(format!("time {t}"), "finite times"));
+        }
+        for (t, f) in times_s.iter().zip(frames_mm_h) {
+            if f.len() != cells {
+                return Err(bad(
+                    format!(
+                        "the field at {t} s has {} values for {cells} cells",
+                        f.len()
+                    ),
+                    "one value per cell",
+                ));
+            }
+            if let Some(v) = f.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return Err(bad(
+                    format!("{v} mm/h in the field at {t} s"),
+                    "finite intensities >= 0 mm/h",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Weights `w_k` (seconds) such that the rain depth over `[t0, t1]` is
+    /// `sum_k w_k frame_k / 3.6e6` metres (the exact integral of the interpolated intensity);
+    /// written into `out`, which is cleared first.
+    pub fn weights(&self, t0: f64, t1: f64, out: &mut Vec<(usize, f64)>) {
+        out.clear();
+        let ts = &self.times_s;
+        let last = ts.len() - 1;
+        let mut add = |k: usize, w: f64| {
+            if w == 0.0 {
+                return;
+            }
+            match out.last_mut() {
+                Some((j, x)) if *j == k => *x += w,
+                _ => out.push((k, w)),
+            }
+        };
+        // Held before the first time.
+        if t0 < ts[0] {
+            add(0, t1.min(ts[0]) - t0);
+        }
+        for k in 0..last {
+            let (a, b) = (t0.max(ts[k]), t1.min(ts[k + 1]));
+            if b > a {
+                let d = ts[k + 1] - ts[k];
+                let mid = 0.5 * (a + b);
+                add(k, (b - a) * (ts[k + 1] - mid) / d);
+                add(k + 1, (b - a) * (mid - ts[k]) / d);
+            }
+        }
+        // Held after the last.
+        if t1 > ts[last] {
+            add(last, t1 - t0.max(ts[last]));
+        }
+    }
+}
+
 /// Everything that adds water besides the solid and free boundaries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Forcing {
     /// Uniform rain intensity in mm/h.
     pub rain_mm_h: Option<Series>,
+    /// Rain varying in space, added to the uniform rain.
+    pub rain_grid: Option<RainGrid>,
     pub sources: Vec<PointSource>,
     pub boundaries: Vec<BoundarySegment>,
     /// Losses to the ground, uniform parameters.
     pub infiltration: crate::numerics::infiltration::Infiltration,
+    /// Infiltration parameters per cell (overriding `infiltration`); empty for uniform ones.
+    pub infiltration_cells: Vec<crate::numerics::infiltration::Infiltration>,
 }
 
 impl Forcing {
@@ -149,6 +252,30 @@ impl Forcing {
                 detail: e,
                 expected: "valid infiltration parameters",
             });
+        }
+        if !self.infiltration_cells.is_empty() {
+            if self.infiltration_cells.len() != cells {
+                return Err(CoreError::Invalid {
+                    what: "infiltration parameters per cell",
+                    detail: format!("{} values for {cells} cells", self.infiltration_cells.len()),
+                    expected: "one set of parameters per cell",
+                });
+            }
+            for (k, m) in self.infiltration_cells.iter().enumerate() {
+                if !active[k] {
+                    continue;
+                }
+                if let Err(e) = m.validate() {
+                    return Err(CoreError::Invalid {
+                        what: "infiltration",
+                        detail: format!("cell {k}: {e}"),
+                        expected: "valid infiltration parameters in every active cell",
+                    });
+                }
+            }
+        }
+        if let Some(g) = &self.rain_grid {
+            g.check(cells)?;
         }
         for b in &self.boundaries {
             if b.cells.is_empty() {
@@ -210,6 +337,43 @@ mod tests {
         assert!((s.integral(20.0, 30.0)).abs() < 1e-12);
         let parts: f64 = (0..20).map(|k| s.integral(k as f64, k as f64 + 1.0)).sum();
         assert!((parts - 100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn gridded_rain_weights_integrate_the_interpolation_exactly() {
+        let g = RainGrid::new(
+            vec![100.0, 200.0, 400.0],
+            vec![vec![0.0], vec![10.0], vec![4.0]],
+            1,
+        )
+        .unwrap();
+        let mut w = Vec::new();
+        let depth = |w: &Vec<(usize, f64)>| -> f64 {
+            w.iter()
+                .map(|&(k, x)| x * f64::from(g.frames_mm_h[k][0]))
+                .sum()
+        };
+        // The same field as a series integrates the same.
+        let s = Series::new(vec![(100.0, 0.0), (200.0, 10.0), (400.0, 4.0)], "r").unwrap();
+        for (t0, t1) in [
+            (0.0, 50.0),
+            (0.0, 150.0),
+            (120.0, 130.0),
+            (150.0, 350.0),
+            (50.0, 600.0),
+            (450.0, 500.0),
+        ] {
+            g.weights(t0, t1, &mut w);
+            assert!(
+                (depth(&w) - s.integral(t0, t1)).abs() < 1e-9,
+                "[{t0}, {t1}]: {w:?}"
+            );
+            let total: f64 = w.iter().map(|x| x.1).sum();
+            assert!((total - (t1 - t0)).abs() < 1e-9, "weights sum to the step");
+        }
+        assert!(RainGrid::new(vec![1.0, 1.0], vec![vec![0.0], vec![0.0]], 1).is_err());
+        assert!(RainGrid::new(vec![1.0], vec![vec![-1.0]], 1).is_err());
+        assert!(RainGrid::new(vec![1.0], vec![vec![0.0, 1.0]], 1).is_err());
     }
 
     #[test]

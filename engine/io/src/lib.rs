@@ -5,10 +5,12 @@
 //! The numerics crate stays free of GDAL.
 
 pub mod error;
+pub mod rain;
 pub mod raster;
 pub mod snapshot;
 
 pub use error::IoError;
+pub use rain::{RainFrames, read_rain_folder, read_rain_netcdf};
 pub use raster::{
     Dem, DemOptions, FLOOD_MAPS, RasterInfo, Resample, raster_info, read_aligned, read_dem,
     write_flood_maps, write_map,

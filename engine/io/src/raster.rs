@@ -534,6 +534,41 @@ fn warp(src: &Dataset, dst: &Dataset, method: Resample) -> gdal::errors::Result<
     }
 }
 
+/// Band `band` of `src` as a one-band in-memory dataset with the same geotransform, CRS and
+/// nodata.
+fn single_band(src: &Dataset, band: usize, path: &Path) -> Result<Dataset, IoError> {
+    let (nx, ny) = src.raster_size();
+    let rb = src
+        .rasterband(band)
+        .map_err(gdal_err(path, &format!("opening band {band}")))?;
+    let mut buf: Buffer<f64> = rb
+        .read_band_as::<f64>()
+        .map_err(gdal_err(path, &format!("reading band {band}")))?;
+    let mem = DriverManager::get_driver_by_name("MEM")
+        .map_err(gdal_err(path, "loading GDAL's MEM driver"))?;
+    let mut out = mem
+        .create_with_band_type::<f64, _>("", nx, ny, 1)
+        .map_err(gdal_err(path, "allocating a band copy"))?;
+    if let Ok(gt) = src.geo_transform() {
+        out.set_geo_transform(&gt)
+            .map_err(gdal_err(path, "copying the geotransform"))?;
+    }
+    if let Some(srs) = srs_of(src) {
+        out.set_spatial_ref(&srs)
+            .map_err(gdal_err(path, "copying the CRS"))?;
+    }
+    {
+        let mut ob = out
+            .rasterband(1)
+            .map_err(gdal_err(path, "opening the band copy"))?;
+        ob.set_no_data_value(rb.no_data_value())
+            .map_err(gdal_err(path, "copying nodata"))?;
+        ob.write((0, 0), (nx, ny), &mut buf)
+            .map_err(gdal_err(path, "writing the band copy"))?;
+    }
+    Ok(out)
+}
+
 /// Reads band 1 of a parameter raster (Manning's n, initial depth or level, ...) onto `grid`
 /// (core order, row 0 south): directly when it is on the same grid, otherwise warped from its
 /// own CRS and cells with `method`. Nodata, and cells the raster does not cover, are NaN. A
@@ -546,7 +581,27 @@ pub fn read_aligned(
 ) -> Result<Vec<f64>, IoError> {
     let path = path.as_ref();
     let src = open(path)?;
-    let (x0, dx, y0, dy) = north_up(&src, path)?;
+    read_band_aligned(&src, 1, path, grid, method, what)
+}
+
+/// [`read_aligned`] for band `band` (1-based) of an open dataset; `path` names it in errors.
+pub(crate) fn read_band_aligned(
+    src: &Dataset,
+    band: usize,
+    path: &Path,
+    grid: &Grid,
+    method: Resample,
+    what: &str,
+) -> Result<Vec<f64>, IoError> {
+    // Warping works on whole datasets: take the band out of a multi-band one first.
+    let single;
+    let src = if src.raster_count() > 1 || band != 1 {
+        single = single_band(src, band, path)?;
+        &single
+    } else {
+        src
+    };
+    let (x0, dx, y0, dy) = north_up(src, path)?;
     let (ncols, nrows) = src.raster_size();
     let (nx, ny) = (grid.nx, grid.ny);
     let y_north = grid.y_south_m + ny as f64 * grid.dy_m;

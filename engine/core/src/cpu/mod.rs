@@ -416,6 +416,11 @@ pub struct CpuBackend<R: Real> {
     infil_rows: Vec<f64>,
     /// Rain depth of the step being taken (m), as the cells receive it.
     rain_step: R,
+    /// Gridded rain: this step's weights of the fields, per-row (depth sum, max CFL rate), and
+    /// the cumulative gridded rain per cell (m; the SCS curve number needs it).
+    rain_w: Vec<(usize, f64)>,
+    rain_rows: Vec<(f64, f64)>,
+    rain_cum: Vec<f64>,
     active_cells: usize,
 }
 
@@ -569,6 +574,9 @@ impl<R: Real> CpuBackend<R> {
             trackers: Vec::new(),
             tracked_m3: Vec::new(),
             rain_step: R::zero(),
+            rain_w: Vec::new(),
+            rain_rows: Vec::new(),
+            rain_cum: Vec::new(),
             active_cells: terrain.active.iter().filter(|a| **a).count(),
             grid,
             cfg,
@@ -649,9 +657,17 @@ impl<R: Real> CpuBackend<R> {
             });
         }
         self.segments = segments;
-        if forcing.infiltration != crate::numerics::infiltration::Infiltration::None {
+        let none = crate::numerics::infiltration::Infiltration::None;
+        let infiltrates =
+            forcing.infiltration != none || forcing.infiltration_cells.iter().any(|m| *m != none);
+        if infiltrates {
             self.infiltrated = vec![0.0; self.grid.cells()];
             self.infil_rows = vec![0.0; ny];
+        }
+        if let Some(g) = &forcing.rain_grid {
+            self.rain_w = Vec::with_capacity(g.times_s.len() + 2);
+            self.rain_rows = vec![(0.0, 0.0); ny];
+            self.rain_cum = vec![0.0; self.grid.cells()];
         }
         self.forcing = forcing;
         Ok(())
@@ -718,6 +734,10 @@ impl<R: Real> CpuBackend<R> {
         let dt = t1 - t0;
         let h_dry = self.p.h_dry;
         let active = &self.active;
+        let per_cell = &self.forcing.infiltration_cells;
+        // Gridded rain: each cell's own cumulative rain (after this step's) and this step's.
+        let (cum, w) = (&self.rain_cum, &self.rain_w);
+        let frames = self.forcing.rain_grid.as_ref().map(|g| &g.frames_mm_h);
         let c = &mut self.cur;
         c.h.par_chunks_mut(nx)
             .zip(c.qx.par_chunks_mut(nx))
@@ -734,6 +754,23 @@ impl<R: Real> CpuBackend<R> {
                     if !active[j * nx + i] || d <= 0.0 {
                         continue;
                     }
+                    let k = j * nx + i;
+                    let model = if per_cell.is_empty() {
+                        model
+                    } else {
+                        per_cell[k]
+                    };
+                    let (p0, p1) = match frames {
+                        Some(fr) => {
+                            let step: f64 = w
+                                .iter()
+                                .map(|&(m, wt)| wt * f64::from(fr[m][k]))
+                                .sum::<f64>()
+                                / 3.6e6;
+                            (p0 + cum[k] - step, p1 + cum[k])
+                        }
+                        None => (p0, p1),
+                    };
                     let loss = model.potential_loss_m(f[i], dt, p0, p1).clamp(0.0, d);
                     if loss <= 0.0 {
                         continue;
@@ -1074,6 +1111,11 @@ impl<R: Real> CpuBackend<R> {
         self.ledger.volume_m3 = depth_sum * area;
         self.ledger.positivity_correction_m3 += correction * area;
         self.ledger.rain_m3 += self.rain_step.f64() * self.active_cells as f64 * area;
+        if self.forcing.rain_grid.is_some() {
+            let added = self.apply_rain_grid(t0, t_new_s) * area;
+            self.ledger.rain_m3 += added;
+            self.ledger.volume_m3 += added;
+        }
         self.apply_sources(t0, t_new_s);
         if !self.infiltrated.is_empty() {
             let taken = self.apply_infiltration(t0, t_new_s);
@@ -1081,6 +1123,69 @@ impl<R: Real> CpuBackend<R> {
             self.ledger.volume_m3 -= taken;
         }
         Ok(())
+    }
+
+    /// Adds the gridded rain of `[t0, t1]` (the exact integral of the time-interpolated fields)
+    /// to every active cell, with velocities and the CFL rate brought up to date, as the point
+    /// sources are. Returns the depth added, summed over cells (m).
+    fn apply_rain_grid(&mut self, t0: f64, t1: f64) -> f64 {
+        let Some(g) = &self.forcing.rain_grid else {
+            return 0.0;
+        };
+        g.weights(t0, t1, &mut self.rain_w);
+        let nx = self.grid.nx;
+        let w = &self.rain_w;
+        let frames = &g.frames_mm_h;
+        let active = &self.active;
+        let (p, inertial) = (self.p, self.cfg.scheme == Scheme::Inertial);
+        let inv_dx = R::c(1.0 / self.grid.dx_m);
+        let inv_dy = R::c(1.0 / self.grid.dy_m);
+        let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
+        let c = &mut self.cur;
+        let cum = &mut self.rain_cum;
+        c.h.par_chunks_mut(nx)
+            .zip(c.qx.par_chunks(nx))
+            .zip(c.qy.par_chunks(nx))
+            .zip(c.u.par_chunks_mut(nx))
+            .zip(c.v.par_chunks_mut(nx))
+            .zip(self.rain_rows.par_iter_mut())
+            .zip(cum.par_chunks_mut(nx))
+            .enumerate()
+            .for_each(|(j, ((((((h, qx), qy), u), v), sums), cum_row))| {
+                let (mut added, mut rate) = (0.0f64, 0.0f64);
+                for i in 0..nx {
+                    let k = j * nx + i;
+                    if !active[k] {
+                        continue;
+                    }
+                    let mut r = 0.0f64;
+                    for &(f, wt) in w {
+                        r += wt * f64::from(frames[f][k]);
+                    }
+                    let dh = R::c(r / 3.6e6);
+                    if dh <= R::zero() {
+                        continue;
+                    }
+                    h[i] = h[i] + dh;
+                    u[i] = numerics::velocity(h[i], qx[i], p.h_dry);
+                    v[i] = numerics::velocity(h[i], qy[i], p.h_dry);
+                    let rk = if inertial {
+                        cfl::inertial_rate(h[i], inv_dmin, p.g, p.h_dry)
+                    } else {
+                        cfl::fv_rate(h[i], qx[i], qy[i], inv_dx, inv_dy, p.g, p.h_dry)
+                    };
+                    rate = rate.max(rk.f64());
+                    added += dh.f64();
+                    cum_row[i] += dh.f64();
+                }
+                *sums = (added, rate);
+            });
+        let mut total = 0.0;
+        for &(added, rate) in &self.rain_rows {
+            total += added;
+            self.max_rate = self.max_rate.max(rate);
+        }
+        total
     }
 
     /// Adds the point sources' water of `[t0, t1]` to their cells, with the velocity and CFL
@@ -1928,6 +2033,9 @@ impl<R: Real> Backend for CpuBackend<R> {
         if !self.infiltrated.is_empty() {
             arrays.push(("infiltrated_m".to_string(), self.infiltrated.clone()));
         }
+        if !self.rain_cum.is_empty() {
+            arrays.push(("rain_cum_m".to_string(), self.rain_cum.clone()));
+        }
         Ok(Checkpoint {
             header: checkpoint::Header {
                 scheme: self.cfg.scheme.name().into(),
@@ -2017,6 +2125,17 @@ impl<R: Real> Backend for CpuBackend<R> {
                 return Err(mismatch(format!("infiltrated_m has {} values", v.len())));
             }
             self.infiltrated = v.to_vec();
+        }
+        match c.array("rain_cum_m") {
+            Some(v) if v.len() == cells && !self.rain_cum.is_empty() => {
+                self.rain_cum = v.to_vec();
+            }
+            None if self.rain_cum.is_empty() => {}
+            _ => {
+                return Err(mismatch(
+                    "one of the two has gridded rain and the other not".into(),
+                ));
+            }
         }
         let (u, v) = (get("u", cells)?, get("v", cells)?);
         self.cur = Fields {
