@@ -175,7 +175,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Check { scenario } => {
             let sc = scenario::load(&scenario)?;
             let model = run::load_model(&sc)?;
-            for w in &sc.warnings {
+            for w in sc.warnings.iter().chain(&model.warnings) {
                 println!("{}: warning: {w}", scenario.display());
             }
             let g = &model.dem.grid;

@@ -54,6 +54,8 @@ pub struct Model {
     pub forcing: Forcing,
     /// Per section: the faces it crosses, `(y face?, index, signed length m)`.
     pub section_faces: Vec<Vec<(bool, usize, f64)>>,
+    /// Things found while loading that are allowed but worth saying.
+    pub warnings: Vec<String>,
 }
 
 /// Loads the DEM, roughness, initial water and gauges; every problem is an [`InputError`] that
@@ -188,11 +190,110 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
     for sg in &sc.segments {
         segments.push(resolve_segment(sg, grid, &file)?);
     }
+    let mut warnings = Vec::new();
+    // Gridded rain, onto the DEM grid.
+    let rain_grid = match &sc.rain_grids {
+        None => None,
+        Some(rg) => {
+            let frames = if rg.netcdf {
+                basintwin_io::read_rain_netcdf(
+                    &rg.path,
+                    rg.variable.as_deref(),
+                    grid,
+                    sc.start.as_deref(),
+                    rg.units.as_deref(),
+                    rg.resample,
+                )
+            } else {
+                basintwin_io::read_rain_folder(
+                    &rg.path,
+                    grid,
+                    sc.start.as_deref(),
+                    rg.units.as_deref(),
+                    rg.resample,
+                )
+            }
+            .map_err(|e| input(format!("{file}: rain.grids: {e}")))?;
+            if frames.uncovered_cells > 0 {
+                warnings.push(format!(
+                    "rain.grids: {} cell values (over all {} fields) lie outside the rain data and get no rain",
+                    frames.uncovered_cells,
+                    frames.times_s.len()
+                ));
+            }
+            let (t_first, t_last) = (frames.times_s[0], frames.times_s[frames.times_s.len() - 1]);
+            let last_max = frames.frames_mm_h[frames.frames_mm_h.len() - 1]
+                .iter()
+                .fold(0.0f64, |m, &v| m.max(v));
+            if t_last < sc.duration_s && last_max > 0.0 {
+                warnings.push(format!(
+                    "rain.grids: the last field is at {t_last} s, before the end of the run ({} s); its rain (up to {last_max:.2} mm/h) is held to the end",
+                    sc.duration_s
+                ));
+            }
+            if t_first > 0.0 {
+                warnings.push(format!(
+                    "rain.grids: the first field is at {t_first} s; it is held back to the start"
+                ));
+            }
+            let g = basintwin_core::RainGrid::new(
+                frames.times_s,
+                frames
+                    .frames_mm_h
+                    .iter()
+                    .map(|f| f.iter().map(|&v| v as f32).collect())
+                    .collect(),
+                grid.cells(),
+            )
+            .map_err(|e| input(format!("{file}: rain.grids: {e}")))?;
+            Some(g)
+        }
+    };
+    // Infiltration parameters from rasters: one model per cell.
+    let mut infiltration_cells = Vec::new();
+    if let Some(inf) = &sc.infiltration_fields {
+        let mut columns = Vec::with_capacity(inf.params.len());
+        for (name, f) in inf.names.iter().zip(&inf.params) {
+            columns.push(match f {
+                Field::Value(v) => vec![*v; grid.cells()],
+                Field::Raster(p, rs) => {
+                    let v = read_aligned(p, grid, *rs, name)
+                        .map_err(|e| input(format!("{file}: infiltration.{name}: {e}")))?;
+                    if let Some(k) = (0..v.len()).find(|&k| dem.active[k] && v[k].is_nan()) {
+                        let (x, y) = grid.cell_centre_m(k % grid.nx, k / grid.nx);
+                        return Err(input(format!(
+                            "{file}: infiltration.{name}: {} has no value at ({x:.1}, {y:.1}), inside the DEM's domain",
+                            p.display()
+                        )));
+                    }
+                    v
+                }
+            });
+        }
+        for k in 0..grid.cells() {
+            if !dem.active[k] {
+                infiltration_cells.push(basintwin_core::Infiltration::None);
+                continue;
+            }
+            let values: Vec<f64> = columns.iter().map(|c| c[k]).collect();
+            let m = crate::scenario::infiltration_model(&inf.model, &values);
+            if let Err(e) = m.validate() {
+                let (x, y) = grid.cell_centre_m(k % grid.nx, k / grid.nx);
+                return Err(input(format!(
+                    "{file}: infiltration: at ({x:.1}, {y:.1}) the parameters {} = {values:?} are invalid: {e}",
+                    inf.names.join(", ")
+                )));
+            }
+            infiltration_cells.push(m);
+        }
+    }
     let forcing = Forcing {
         rain_mm_h: sc.rain_mm_h.clone(),
+        rain_grid,
         sources,
         boundaries: segments,
         infiltration: sc.infiltration,
+        infiltration_cells,
     };
     let mut gauge_cells = Vec::new();
     for g in &sc.gauges {
@@ -236,6 +337,7 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
         gauge_cells,
         forcing,
         section_faces: section_faces_all,
+        warnings,
     })
 }
 
@@ -478,7 +580,7 @@ pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<PathBuf> {
         prepare_output(&sc.output_dir, opts.overwrite)?;
     }
     if !opts.quiet && !opts.json {
-        for w in &sc.warnings {
+        for w in sc.warnings.iter().chain(&model.warnings) {
             eprintln!("warning: {w}");
         }
     }
@@ -834,6 +936,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
     }
     // Plot.
     let mut warnings: Vec<String> = sc.warnings.clone();
+    warnings.extend(model.warnings.iter().cloned());
     let gauge_lines: Vec<crate::plot::Line> = sc
         .gauges
         .iter()

@@ -30,7 +30,7 @@ struct RawScenario {
     gauge: Vec<Spanned<RawGauge>>,
     #[serde(default)]
     section: Vec<Spanned<RawSection>>,
-    rain: Option<RawRain>,
+    rain: Option<Spanned<RawRain>>,
     infiltration: Option<Spanned<RawInfiltration>>,
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
@@ -48,20 +48,24 @@ struct RawSection {
 #[serde(deny_unknown_fields)]
 struct RawInfiltration {
     model: Spanned<String>,
-    rate_mm_h: Option<Spanned<f64>>,
-    f0_mm_h: Option<Spanned<f64>>,
-    fc_mm_h: Option<Spanned<f64>>,
-    k_per_h: Option<Spanned<f64>>,
-    ks_mm_h: Option<Spanned<f64>>,
-    suction_m: Option<Spanned<f64>>,
-    moisture_deficit: Option<Spanned<f64>>,
-    cn: Option<Spanned<f64>>,
+    rate_mm_h: Option<Spanned<toml::Value>>,
+    f0_mm_h: Option<Spanned<toml::Value>>,
+    fc_mm_h: Option<Spanned<toml::Value>>,
+    k_per_h: Option<Spanned<toml::Value>>,
+    ks_mm_h: Option<Spanned<toml::Value>>,
+    suction_m: Option<Spanned<toml::Value>>,
+    moisture_deficit: Option<Spanned<toml::Value>>,
+    cn: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRain {
-    intensity_mm_h: Spanned<toml::Value>,
+    intensity_mm_h: Option<Spanned<toml::Value>>,
+    grids: Option<Spanned<String>>,
+    variable: Option<Spanned<String>>,
+    units: Option<Spanned<String>>,
+    resample: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,9 +234,13 @@ pub struct Scenario {
     pub gauges: Vec<Gauge>,
     /// Uniform rain intensity (mm/h).
     pub rain_mm_h: Option<Series>,
+    /// Rain fields over time (added to the uniform rain).
+    pub rain_grids: Option<RainGrids>,
     pub sources: Vec<Source>,
     pub segments: Vec<SegmentSpec>,
     pub infiltration: Infiltration,
+    /// Set when a parameter is a raster: the parameters per cell come from it.
+    pub infiltration_fields: Option<InfiltrationFields>,
     pub sections: Vec<Section>,
     pub output_dir: PathBuf,
     /// Gauges and sections are sampled this often (defaults to the output interval).
@@ -241,6 +249,49 @@ pub struct Scenario {
     pub checkpoint_at_end: bool,
     /// Things that are allowed but probably not meant (e.g. a hydrograph ending before the run).
     pub warnings: Vec<String>,
+}
+
+/// The infiltration model from its parameters in scenario units (mm/h, 1/h, m, -), in the
+/// order the model lists them; `Infiltration::None` for an unknown model.
+pub fn infiltration_model(model: &str, values: &[f64]) -> Infiltration {
+    match (model, values) {
+        ("constant", [rate]) => Infiltration::Constant {
+            rate_m_s: rate / 3.6e6,
+        },
+        ("horton", [f0, fc, k]) => Infiltration::Horton {
+            f0_m_s: f0 / 3.6e6,
+            fc_m_s: fc / 3.6e6,
+            k_per_s: k / 3600.0,
+        },
+        ("green_ampt", [ks, psi, dth]) => Infiltration::GreenAmpt {
+            ks_m_s: ks / 3.6e6,
+            suction_m: *psi,
+            moisture_deficit: *dth,
+        },
+        ("scs_cn", [cn]) => Infiltration::ScsCurveNumber { cn: *cn },
+        _ => Infiltration::None,
+    }
+}
+
+/// Infiltration parameters of which at least one is a raster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InfiltrationFields {
+    pub model: String,
+    /// Parameter names (scenario keys), in the model's order.
+    pub names: Vec<String>,
+    pub params: Vec<Field>,
+}
+
+/// Where gridded rain comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RainGrids {
+    /// A folder of rasters named by time, or a NetCDF file.
+    pub path: PathBuf,
+    pub netcdf: bool,
+    pub variable: Option<String>,
+    /// Overrides the units of the data (mm/h for rasters, the variable's attribute for NetCDF).
+    pub units: Option<String>,
+    pub resample: Resample,
 }
 
 /// One thing wrong with a scenario file.
@@ -926,10 +977,76 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         }
     }
     // [rain]
-    let rain_mm_h = raw
-        .rain
-        .as_ref()
-        .and_then(|r| cx.series(&r.intensity_mm_h, "rain.intensity_mm_h", "rain intensity"));
+    let rain_mm_h = raw.rain.as_ref().and_then(|r| {
+        r.get_ref()
+            .intensity_mm_h
+            .as_ref()
+            .and_then(|v| cx.series(v, "rain.intensity_mm_h", "rain intensity"))
+    });
+    let mut rain_grids = None;
+    if let Some(rain) = raw.rain.as_ref() {
+        let r = rain.get_ref();
+        if let Some(g) = &r.grids {
+            let p = cx.path(g.get_ref());
+            let netcdf = p.is_file();
+            if !p.exists() {
+                cx.problem(
+                    g,
+                    "rain.grids",
+                    format!(
+                        "no such folder or NetCDF file: {} (paths are relative to the scenario file)",
+                        p.display()
+                    ),
+                );
+            }
+            if let Some(v) = &r.variable
+                && !netcdf
+            {
+                cx.problem(
+                    v,
+                    "rain.variable",
+                    "only for a NetCDF file: rain.grids is a folder of rasters",
+                );
+            }
+            if let Some(u) = &r.units
+                && basintwin_io::rain::intensity_factor(u.get_ref()).is_none()
+            {
+                cx.problem(
+                    u,
+                    "rain.units",
+                    format!(
+                        "'{}': expected an intensity such as mm/h, mm s-1, kg m-2 s-1 or m s-1",
+                        u.get_ref()
+                    ),
+                );
+            }
+            let resample = cx.resample(&r.resample, "rain.resample", Resample::Bilinear);
+            rain_grids = Some(RainGrids {
+                path: p,
+                netcdf,
+                variable: r.variable.as_ref().map(|v| v.get_ref().clone()),
+                units: r.units.as_ref().map(|v| v.get_ref().clone()),
+                resample,
+            });
+        } else {
+            for (k, v) in [
+                ("variable", &r.variable),
+                ("units", &r.units),
+                ("resample", &r.resample),
+            ] {
+                if let Some(v) = v {
+                    cx.problem(v, &format!("rain.{k}"), "only with rain.grids");
+                }
+            }
+        }
+        if r.intensity_mm_h.is_none() && r.grids.is_none() {
+            cx.problem(
+                rain,
+                "rain",
+                "give intensity_mm_h (a number, a series or a CSV file) or grids (a folder of rasters or a NetCDF file)",
+            );
+        }
+    }
     // [[section]]
     let mut sections = Vec::new();
     for sec in &raw.section {
@@ -970,11 +1087,12 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         }
     }
     // [infiltration]
+    let mut infiltration_fields: Option<InfiltrationFields> = None;
     let infiltration = match &raw.infiltration {
         None => Infiltration::None,
         Some(inf) => {
             let r = inf.get_ref();
-            let fields: [(&str, &Option<Spanned<f64>>); 8] = [
+            let fields: [(&str, &Option<Spanned<toml::Value>>); 8] = [
                 ("rate_mm_h", &r.rate_mm_h),
                 ("f0_mm_h", &r.f0_mm_h),
                 ("fc_mm_h", &r.fc_mm_h),
@@ -984,7 +1102,8 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
                 ("moisture_deficit", &r.moisture_deficit),
                 ("cn", &r.cn),
             ];
-            let needs: &[&str] = match r.model.get_ref().as_str() {
+            let model_name = r.model.get_ref().clone();
+            let needs: &[&str] = match model_name.as_str() {
                 "none" => &[],
                 "constant" => &["rate_mm_h"],
                 "horton" => &["f0_mm_h", "fc_mm_h", "k_per_h"],
@@ -995,24 +1114,33 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
                     &[]
                 }
             };
-            let mut get = |name: &str| -> f64 {
+            let mut params: Vec<Field> = Vec::new();
+            for name in needs {
                 match fields
                     .iter()
-                    .find(|(n, _)| *n == name)
+                    .find(|(n, _)| n == name)
                     .and_then(|(_, v)| v.as_ref())
                 {
-                    Some(v) => *v.get_ref(),
+                    Some(v) => {
+                        // Soil parameters are usually classes: nearest neighbour onto the grid.
+                        let f = cx.field(
+                            v,
+                            &format!("infiltration.{name}"),
+                            Resample::Nearest,
+                            "a number or a raster path",
+                        );
+                        params.push(f.unwrap_or(Field::Value(f64::NAN)));
+                    }
                     None => {
                         cx.problem(
                             inf,
                             &format!("infiltration.{name}"),
-                            format!("missing: the {} model needs it", r.model.get_ref()),
+                            format!("missing: the {model_name} model needs it"),
                         );
-                        f64::NAN
+                        params.push(Field::Value(f64::NAN));
                     }
                 }
-            };
-            let values: Vec<f64> = needs.iter().map(|n| get(n)).collect();
+            }
             for (name, v) in fields {
                 if let Some(v) = v
                     && !needs.contains(&name)
@@ -1020,33 +1148,37 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
                     cx.problem(
                         v,
                         &format!("infiltration.{name}"),
-                        format!("not used by the {} model", r.model.get_ref()),
+                        format!("not used by the {model_name} model"),
                     );
                 }
             }
-            let model = match (r.model.get_ref().as_str(), values.as_slice()) {
-                ("constant", [rate]) => Infiltration::Constant {
-                    rate_m_s: rate / 3.6e6,
-                },
-                ("horton", [f0, fc, k]) => Infiltration::Horton {
-                    f0_m_s: f0 / 3.6e6,
-                    fc_m_s: fc / 3.6e6,
-                    k_per_s: k / 3600.0,
-                },
-                ("green_ampt", [ks, psi, dth]) => Infiltration::GreenAmpt {
-                    ks_m_s: ks / 3.6e6,
-                    suction_m: *psi,
-                    moisture_deficit: *dth,
-                },
-                ("scs_cn", [cn]) => Infiltration::ScsCurveNumber { cn: *cn },
-                _ => Infiltration::None,
-            };
-            if values.iter().all(|v| !v.is_nan())
-                && let Err(e) = model.validate()
-            {
-                cx.problem(inf, "infiltration", e);
+            let values: Option<Vec<f64>> = params
+                .iter()
+                .map(|f| match f {
+                    Field::Value(v) => Some(*v),
+                    Field::Raster(..) => None,
+                })
+                .collect();
+            match values {
+                Some(values) => {
+                    let model = infiltration_model(&model_name, &values);
+                    if values.iter().all(|v| !v.is_nan())
+                        && let Err(e) = model.validate()
+                    {
+                        cx.problem(inf, "infiltration", e);
+                    }
+                    model
+                }
+                None => {
+                    // Checked cell by cell once the rasters are read.
+                    infiltration_fields = Some(InfiltrationFields {
+                        model: model_name,
+                        names: needs.iter().map(|n| n.to_string()).collect(),
+                        params,
+                    });
+                    Infiltration::None
+                }
             }
-            model
         }
     };
     // [[source]]
@@ -1193,9 +1325,11 @@ pub fn load(path: &Path) -> Result<Scenario, Problems> {
         backend,
         gauges,
         rain_mm_h,
+        rain_grids,
         sources,
         segments,
         infiltration,
+        infiltration_fields,
         sections,
         output_dir,
         checkpoint_at_end: raw

@@ -317,6 +317,40 @@ fn malformed_scenarios_are_refused_with_a_specific_message() {
             "start: 'June 1st': expected an ISO 8601 time",
         ),
         ("TOML syntax", &[("[time]", "[time")], "line"),
+        (
+            "rain grids missing",
+            &[("[output]", "[rain]\ngrids = \"radar/\"\n\n[output]")],
+            "rain.grids: no such folder or NetCDF file",
+        ),
+        (
+            "rain without intensity",
+            &[("[output]", "[rain]\n\n[output]")],
+            "rain: give intensity_mm_h",
+        ),
+        (
+            "rain variable without NetCDF",
+            &[(
+                "[output]",
+                "[rain]\ngrids = \".\"\nvariable = \"precip\"\n\n[output]",
+            )],
+            "rain.variable: only for a NetCDF file",
+        ),
+        (
+            "rain units",
+            &[(
+                "[output]",
+                "[rain]\ngrids = \".\"\nunits = \"inches\"\n\n[output]",
+            )],
+            "rain.units: 'inches': expected an intensity",
+        ),
+        (
+            "infiltration raster missing",
+            &[(
+                "[output]",
+                "[infiltration]\nmodel = \"constant\"\nrate_mm_h = \"soil.tif\"\n\n[output]",
+            )],
+            "infiltration.rate_mm_h: no such raster",
+        ),
     ];
     let mut seen = std::collections::HashSet::new();
     for (what, edits, want) in cases {
@@ -897,6 +931,204 @@ fn ctrl_c_then_resume_ends_bitwise_as_an_uninterrupted_run() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("checkpoint") && text(&o).contains("fv2"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Writes an ESRI ASCII grid with `rows` (north first) and converts it to a GeoTIFF in the
+/// valley's CRS.
+fn ascii_tif(path: &Path, x0: f64, y0: f64, cell: f64, rows: &[Vec<f64>]) {
+    let asc = path.with_extension("asc");
+    let mut t = format!(
+        "ncols {}\nnrows {}\nxllcorner {x0}\nyllcorner {y0}\ncellsize {cell}\nNODATA_value -9999\n",
+        rows[0].len(),
+        rows.len()
+    );
+    for r in rows {
+        t.push_str(
+            &r.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        t.push('\n');
+    }
+    std::fs::write(&asc, t).unwrap();
+    let srs = Command::new("gdalsrsinfo")
+        .args(["-o", "wkt1"])
+        .arg(root().join("datasets/valley.tif"))
+        .output()
+        .unwrap();
+    let wkt = String::from_utf8_lossy(&srs.stdout).trim().to_string();
+    let o = Command::new("gdal_translate")
+        .args(["-q", "-of", "GTiff", "-a_srs", &wkt])
+        .arg(&asc)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::remove_file(&asc).unwrap();
+}
+
+#[test]
+fn gridded_rain_and_infiltration_rasters() {
+    let d = tmpdir("gridrain");
+    let base = [
+        ("precision = \"f32\"", "precision = \"f64\""),
+        ("[terrain]", "[terrain]\ncoarsen = 4"),
+        ("duration_s = 7200", "duration_s = 1800"),
+    ];
+    let run = |name: &str, edits: &[(&str, &str)]| -> serde_json::Value {
+        let dir = d.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut all: Vec<(&str, &str)> = base.to_vec();
+        all.extend_from_slice(edits);
+        let sc = example("valley_rain", &dir, &all);
+        let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+        assert!(o.status.success(), "{name}: {}", text(&o));
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/summary.json")).unwrap())
+            .unwrap()
+    };
+    let series =
+        "intensity_mm_h = [[0, 30.0], [1800, 60.0], [3600, 10.0], [5400, 0.0]]   # [time_s, mm/h]";
+    // Uniform rain as a series, and the same rain as 1 km radar frames named by date (start is
+    // 15:00), and as a NetCDF variable with its time in minutes.
+    let uniform = run(
+        "uniform",
+        &[(series, "intensity_mm_h = [[0, 30.0], [1800, 60.0]]")],
+    );
+    let radar = d.join("radar");
+    std::fs::create_dir_all(&radar).unwrap();
+    for (name, v) in [
+        ("rain_20260714T1500.tif", 30.0),
+        ("rain_20260714T1530.tif", 60.0),
+    ] {
+        ascii_tif(
+            &radar.join(name),
+            500000.0,
+            4000000.0,
+            1000.0,
+            &vec![vec![v; 8]; 3],
+        );
+    }
+    let folder = run(
+        "folder",
+        &[(series, &format!("grids = \"{}\"", radar.display()))],
+    );
+    let cdl = d.join("rain.cdl");
+    let xs: Vec<String> = (0..8).map(|i| (500500 + 1000 * i).to_string()).collect();
+    let ys: Vec<String> = (0..3).map(|j| (4002500 - 1000 * j).to_string()).collect();
+    let field = |v: f64| vec![v.to_string(); 24].join(", ");
+    std::fs::write(
+        &cdl,
+        format!(
+            "netcdf rain {{\ndimensions:\n time = 2 ;\n y = 3 ;\n x = 8 ;\nvariables:\n double time(time) ;\n  time:units = \"minutes since 2026-07-14 15:00:00\" ;\n double y(y) ;\n  y:standard_name = \"projection_y_coordinate\" ;\n  y:units = \"m\" ;\n double x(x) ;\n  x:standard_name = \"projection_x_coordinate\" ;\n  x:units = \"m\" ;\n float precip(time, y, x) ;\n  precip:units = \"kg m-2 s-1\" ;\n float other(time, y, x) ;\ndata:\n time = 0, 30 ;\n y = {} ;\n x = {} ;\n precip = {}, {} ;\n other = {}, {} ;\n}}\n",
+            ys.join(", "),
+            xs.join(", "),
+            field(30.0 / 3600.0),
+            field(60.0 / 3600.0),
+            field(0.0),
+            field(0.0)
+        ),
+    )
+    .unwrap();
+    let nc = d.join("rain.nc");
+    let o = Command::new("ncgen")
+        .args(["-k", "nc4", "-o"])
+        .arg(&nc)
+        .arg(&cdl)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let netcdf = run(
+        "netcdf",
+        &[(
+            series,
+            &format!("grids = \"{}\"\nvariable = \"precip\"", nc.display()),
+        )],
+    );
+    let rain = |s: &serde_json::Value| s["mass_balance"]["rain_m3"].as_f64().unwrap();
+    println!(
+        "rain: uniform {:.3} m3, raster frames {:.3} m3, NetCDF {:.3} m3",
+        rain(&uniform),
+        rain(&folder),
+        rain(&netcdf)
+    );
+    for s in [&folder, &netcdf] {
+        assert!(
+            (rain(s) - rain(&uniform)).abs() < 1e-6 * rain(&uniform),
+            "{}",
+            rain(s)
+        );
+        assert!(s["mass_balance"]["relative_error"].as_f64().unwrap().abs() < 1e-9);
+        let inf = s["mass_balance"]["infiltration_m3"].as_f64().unwrap();
+        let inf0 = uniform["mass_balance"]["infiltration_m3"].as_f64().unwrap();
+        assert!((inf - inf0).abs() < 1e-6 * inf0, "{inf} vs {inf0}");
+    }
+    // A NetCDF file with several variables needs rain.variable.
+    let dir = d.join("novar");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sc = example(
+        "valley_rain",
+        &dir,
+        &[(series, &format!("grids = \"{}\"", nc.display()))],
+    );
+    let o = bin().arg("check").arg(&sc).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("name the rain with rain.variable"),
+        "{}",
+        text(&o)
+    );
+    // Frames named by date need the scenario's start.
+    let sc = example(
+        "valley_rain",
+        &dir,
+        &[
+            (series, &format!("grids = \"{}\"", radar.display())),
+            ("start = \"2026-07-14T15:00:00Z\"\n", ""),
+        ],
+    );
+    let o = bin().arg("check").arg(&sc).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("needs `start`"), "{}", text(&o));
+
+    // Infiltration parameters as rasters: a raster of 5 mm/h everywhere gives the same losses as
+    // the number; a negative conductivity is refused naming the place.
+    let soil = d.join("ks.tif");
+    ascii_tif(&soil, 500000.0, 4000000.0, 500.0, &vec![vec![5.0; 16]; 6]);
+    let from_raster = run(
+        "soil",
+        &[(
+            "ks_mm_h = 5.0 ",
+            &format!("ks_mm_h = \"{}\" ", soil.display()),
+        )],
+    );
+    let a = uniform["mass_balance"]["infiltration_m3"].as_f64().unwrap();
+    let b = from_raster["mass_balance"]["infiltration_m3"]
+        .as_f64()
+        .unwrap();
+    println!("infiltration: number {a:.6} m3, raster {b:.6} m3");
+    assert!(a > 0.0);
+    let (ru, rr) = (rain(&uniform), rain(&from_raster));
+    assert!((ru - rr).abs() < 1e-9 * ru);
+    assert!((a - b).abs() < 1e-9 * a, "{a} vs {b}");
+    let mut rows = vec![vec![5.0; 16]; 6];
+    rows[2][3] = -1.0;
+    ascii_tif(&soil, 500000.0, 4000000.0, 500.0, &rows);
+    let sc = example(
+        "valley_rain",
+        &dir,
+        &[(
+            "ks_mm_h = 5.0 ",
+            &format!("ks_mm_h = \"{}\" ", soil.display()),
+        )],
+    );
+    let o = bin().arg("check").arg(&sc).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("infiltration: at (") && text(&o).contains("invalid"),
         "{}",
         text(&o)
     );

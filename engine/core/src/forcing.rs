@@ -154,14 +154,14 @@ impl RainGrid {
                 "one time per field, at least one field",
             ));
         }
-        if let Some(w) = times_s.windows(2).find(|w| !(w[1] > w[0])) {
+        if let Some(t) = times_s.iter().find(|t| !t.is_finite()) {
+            return Err(bad(format!("time {t}"), "finite times"));
+        }
+        if let Some(w) = times_s.windows(2).find(|w| w[1] <= w[0]) {
             return Err(bad(
                 format!("time {} s after {} s", w[1], w[0]),
                 "increasing times",
             ));
-        }
-        if let Some(t) = times_s.iter().find(|t| !t.is_finite()) {
-            return Err(bad(format!("time {t}"), "finite times"));
         }
         for (t, f) in times_s.iter().zip(frames_mm_h) {
             if f.len() != cells {

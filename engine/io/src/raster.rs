@@ -324,6 +324,14 @@ pub fn read_dem(path: impl AsRef<Path>, options: &DemOptions) -> Result<Dem, IoE
             what: "coarsen = 0: expected a factor of 1 or more".into(),
         });
     }
+    if w / factor == 0 || h / factor == 0 {
+        return Err(IoError::Invalid {
+            path: path.to_path_buf(),
+            what: format!(
+                "coarsen = {factor}: larger than the raster ({w} x {h} cells after cropping)"
+            ),
+        });
+    }
     let (bed, nx, ny) = if factor > 1 {
         coarsen(&bed, w, h, factor)
     } else {
@@ -341,7 +349,7 @@ pub fn read_dem(path: impl AsRef<Path>, options: &DemOptions) -> Result<Dem, IoE
     }
     let (cdx, cdy) = (dx * factor as f64, dy * factor as f64);
     let x_west = x0 + c0 as f64 * dx;
-    // South edge of the (possibly partial) last block of coarse rows.
+    // South edge of the last whole block of coarse rows.
     let y_north = y0 - r0 as f64 * dy;
     let y_south = y_north - ny as f64 * cdy;
     let grid = Grid::georeferenced(nx, ny, cdx, cdy, x_west, y_south, wkt).map_err(|e| {
@@ -360,19 +368,20 @@ pub fn read_dem(path: impl AsRef<Path>, options: &DemOptions) -> Result<Dem, IoE
 }
 
 /// Averages blocks of `f x f` valid cells (core order, row 0 south). The blocks are aligned to
-/// the north-west corner, as in the raster; partial blocks at the east and south edges average
-/// the cells they have. A block without a valid cell is nodata.
+/// the north-west corner, as in the raster; the partial blocks at the east and south edges (at
+/// most `f - 1` raster cells) are dropped, so that every coarse cell lies inside the raster and
+/// parameter rasters of the same extent cover it. A block without a valid cell is nodata.
 fn coarsen(bed: &[f64], w: usize, h: usize, f: usize) -> (Vec<f64>, usize, usize) {
-    let (nx, ny) = (w.div_ceil(f), h.div_ceil(f));
+    let (nx, ny) = (w / f, h / f);
     let mut out = vec![f64::NAN; nx * ny];
     for jc in 0..ny {
         // Coarse row jc (south first); the northern-most coarse row holds the first f raster rows.
         let r_north = (ny - 1 - jc) * f; // raster rows counted from the north
         for ic in 0..nx {
             let (mut sum, mut n) = (0.0, 0usize);
-            for r in r_north..(r_north + f).min(h) {
+            for r in r_north..r_north + f {
                 let j = h - 1 - r;
-                for i in ic * f..((ic + 1) * f).min(w) {
+                for i in ic * f..(ic + 1) * f {
                     let v = bed[j * w + i];
                     if v.is_finite() {
                         sum += v;
@@ -613,7 +622,7 @@ pub(crate) fn read_band_aligned(
         s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
         Some(s)
     };
-    let src_srs = srs_of(&src);
+    let src_srs = srs_of(src);
     let same_crs = match (&src_srs, &grid_srs) {
         (Some(a), Some(b)) => a.to_wkt().ok() == b.to_wkt().ok(),
         (None, _) => true, // no CRS: taken to be the DEM's
@@ -719,7 +728,7 @@ pub(crate) fn read_band_aligned(
                 .map_err(gdal_err(path, "assigning the DEM's CRS"))?;
             warp(&mem_src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
         } else {
-            warp(&src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
+            warp(src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
         }
         let band = dst
             .rasterband(1)

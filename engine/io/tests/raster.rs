@@ -163,7 +163,8 @@ fn crop_and_coarsen() {
         (3, 2, 1.0, 1.0)
     );
     assert_eq!(c.bed_m, vec![31.0, 32.0, 33.0, 21.0, 22.0, 23.0]);
-    // Coarsen by 2: blocks aligned to the north-west corner, partial blocks at the edges.
+    // Coarsen by 2: blocks aligned to the north-west corner; the partial row of blocks at the
+    // south edge is dropped, so every coarse cell lies inside the raster.
     let k = read_dem(
         &dem,
         &DemOptions {
@@ -172,12 +173,20 @@ fn crop_and_coarsen() {
         },
     )
     .unwrap();
-    assert_eq!((k.grid.nx, k.grid.ny, k.grid.dx_m), (3, 3, 2.0));
-    assert_eq!(k.grid.y_south_m, -1.0); // the last block row hangs 1 m below the raster
+    assert_eq!((k.grid.nx, k.grid.ny, k.grid.dx_m), (3, 2, 2.0));
+    assert_eq!(k.grid.y_south_m, 1.0); // raster row 4 (y 0..1) is dropped
     // North-west block: rows 0-1, columns 0-1 -> mean(0, 1, 10, 11) = 5.5 (core top row).
-    assert_eq!(k.bed_m[2 * 3], 5.5);
-    // South-east partial block: row 4, columns 4-5 -> mean(44, 45) = 44.5.
-    assert_eq!(k.bed_m[2], 44.5);
+    assert_eq!(k.bed_m[3], 5.5);
+    // South-east block: rows 2-3, columns 4-5 -> mean(24, 25, 34, 35) = 29.5.
+    assert_eq!(k.bed_m[2], 29.5);
+    let e = read_dem(
+        &dem,
+        &DemOptions {
+            coarsen: Some(6),
+            ..Default::default()
+        },
+    );
+    assert!(message(e.unwrap_err()).contains("larger than the raster"));
     let e = read_dem(
         &dem,
         &DemOptions {
