@@ -1,0 +1,706 @@
+//! [`GpuBackend`]: the core's [`Backend`] on wgpu. The state lives on the device for the whole
+//! run; the time step is chosen, used and reduced there (`step.wgsl`), many steps go into one
+//! submission, and the host reads back a 80-byte control block per batch of steps and the
+//! fields only at output times.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use basintwin_core::{
+    Backend, BoundaryKind, CoreError, Forcing, Grid, MassLedger, Maxima, Scheme, SolverConfig,
+    State, Terrain,
+};
+use wgpu::util::DeviceExt;
+
+use crate::context::{GpuContext, describe};
+use crate::error::GpuError;
+use crate::layout::{BC_FREE, BC_NORMAL_DEPTH, BC_WALL, Control, Params, WORKGROUP};
+
+/// Largest number of workgroups along one dispatch dimension (WebGPU's limit).
+const MAX_GROUPS: u32 = 65_535;
+
+fn bc(kind: BoundaryKind) -> (u32, f32) {
+    match kind {
+        BoundaryKind::Wall => (BC_WALL, 0.0),
+        BoundaryKind::Free => (BC_FREE, 0.0),
+        BoundaryKind::NormalDepth { slope } => (BC_NORMAL_DEPTH, slope as f32),
+    }
+}
+
+/// 2D dispatch size covering `n` invocations with rows of `groups_x` workgroups.
+fn dispatch(n: u64, groups_x: u32) -> (u32, u32) {
+    let groups = n.div_ceil(u64::from(WORKGROUP));
+    let y = groups.div_ceil(u64::from(groups_x.max(1)));
+    (groups_x, y.max(1) as u32)
+}
+
+#[derive(Debug)]
+struct Pipelines {
+    plan: wgpu::ComputePipeline,
+    faces_x: wgpu::ComputePipeline,
+    faces_y: wgpu::ComputePipeline,
+    limit: wgpu::ComputePipeline,
+    update: wgpu::ComputePipeline,
+    finish: wgpu::ComputePipeline,
+    volume: wgpu::ComputePipeline,
+}
+
+/// Every buffer of the fv1 module, in binding order.
+#[derive(Debug)]
+struct Buffers {
+    params: wgpu::Buffer,
+    control: wgpu::Buffer,
+    h: wgpu::Buffer,
+    qx: wgpu::Buffer,
+    qy: wgpu::Buffer,
+    z: wgpu::Buffer,
+    gn2: wgpu::Buffer,
+    active: wgpu::Buffer,
+    fx: wgpu::Buffer,
+    fy: wgpu::Buffer,
+    scale: wgpu::Buffer,
+    maxima: wgpu::Buffer,
+    partials: wgpu::Buffer,
+    rain: wgpu::Buffer,
+}
+
+impl Buffers {
+    fn bind_group(&self, dev: &wgpu::Device, layout: &wgpu::BindGroupLayout) -> wgpu::BindGroup {
+        let bound: [&wgpu::Buffer; 14] = [
+            &self.params,
+            &self.control,
+            &self.h,
+            &self.qx,
+            &self.qy,
+            &self.z,
+            &self.gn2,
+            &self.active,
+            &self.fx,
+            &self.fy,
+            &self.scale,
+            &self.maxima,
+            &self.partials,
+            &self.rain,
+        ];
+        let entries: Vec<wgpu::BindGroupEntry> = bound
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        dev.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("fv1 bind group"),
+            layout,
+            entries: &entries,
+        })
+    }
+}
+
+/// The shallow-water solver on a GPU, in f32.
+#[derive(Debug)]
+pub struct GpuBackend {
+    ctx: GpuContext,
+    grid: Grid,
+    cfg: SolverConfig,
+    params: Params,
+    control: Control,
+    buf: Buffers,
+    layout: wgpu::BindGroupLayout,
+    bind_group: wgpu::BindGroup,
+    pipes: Pipelines,
+    /// Dispatch sizes: cells, x faces, y faces.
+    d_cells: (u32, u32),
+    d_fx: (u32, u32),
+    d_fy: (u32, u32),
+    t_s: f64,
+    steps: u64,
+    ledger: MassLedger,
+    forcing: Forcing,
+    interrupt: Option<Arc<AtomicBool>>,
+    /// Steps encoded per submission (adapted to the steps an output interval takes).
+    batch: u32,
+}
+
+impl GpuBackend {
+    /// Uploads the model to the device of `ctx`. Schemes, forcing and grid sizes the GPU backend
+    /// cannot run are refused with a message that says why.
+    pub fn new(
+        ctx: GpuContext,
+        grid: Grid,
+        terrain: &Terrain,
+        state: State<f32>,
+        cfg: SolverConfig,
+    ) -> Result<Self, GpuError> {
+        cfg.validate()
+            .map_err(|e| GpuError::Unsupported(e.to_string()))?;
+        state
+            .validate(&grid)
+            .map_err(|e| GpuError::Unsupported(e.to_string()))?;
+        let Some(src) = crate::shaders::scheme_source(cfg.scheme) else {
+            return Err(GpuError::Unsupported(format!(
+                "the GPU backend does not have the {} scheme yet (it has: fv1); use --backend cpu",
+                cfg.scheme
+            )));
+        };
+        let (nx, ny) = (grid.nx, grid.ny);
+        let cells = grid.cells();
+        // Sizes: every index is a u32 on the device, every array one storage binding.
+        let faces = (nx + 1) * ny.max(1) + nx * (ny + 1);
+        let limit_bind = ctx.limits.max_storage_buffer_binding_size;
+        let limit_buf = ctx.limits.max_buffer_size;
+        let largest = 16 * ((nx + 1) * ny).max(nx * (ny + 1)) as u64;
+        if faces as u64 >= u64::from(u32::MAX) / 2 {
+            return Err(GpuError::Unsupported(format!(
+                "{nx} x {ny} cells: too many for 32-bit indices on the GPU"
+            )));
+        }
+        if largest > limit_bind.min(limit_buf) {
+            return Err(GpuError::Unsupported(format!(
+                "{nx} x {ny} cells need {} MiB per face array, over this adapter's storage-binding limit of {} MiB ({}); split the domain or use the CPU backend",
+                largest >> 20,
+                limit_bind.min(limit_buf) >> 20,
+                describe(&ctx.info)
+            )));
+        }
+        let groups = (cells as u64).div_ceil(u64::from(WORKGROUP));
+        let groups_x = (groups.min(u64::from(MAX_GROUPS))) as u32;
+        let d_cells = dispatch(cells as u64, groups_x);
+        let d_fx = dispatch(((nx + 1) * ny) as u64, groups_x);
+        let d_fy = dispatch((nx * (ny + 1)) as u64, groups_x);
+        if [d_cells.1, d_fx.1, d_fy.1].iter().any(|&y| y > MAX_GROUPS) {
+            return Err(GpuError::Unsupported(format!(
+                "{nx} x {ny} cells: more workgroups than one dispatch allows"
+            )));
+        }
+        let n_partials = d_cells.0 * d_cells.1;
+        let g = cfg.gravity_m_s2;
+        let b = &cfg.boundaries;
+        let (bw, sw) = bc(b.west);
+        let (be, se) = bc(b.east);
+        let (bs, ss) = bc(b.south);
+        let (bn, sn) = bc(b.north);
+        let courant = cfg.courant.unwrap_or(cfg.scheme.default_courant());
+        let params = Params {
+            nx: nx as u32,
+            ny: ny as u32,
+            cells: cells as u32,
+            groups_x,
+            dx: grid.dx_m as f32,
+            dy: grid.dy_m as f32,
+            g: g as f32,
+            h_dry: cfg.dry_depth_m as f32,
+            courant: courant as f32,
+            max_dt: cfg.max_dt_s as f32,
+            min_dt: cfg.min_dt_s as f32,
+            arrival_depth: cfg.arrival_depth_m as f32,
+            bc_west: bw,
+            bc_east: be,
+            bc_south: bs,
+            bc_north: bn,
+            slope_west: sw,
+            slope_east: se,
+            slope_south: ss,
+            slope_north: sn,
+            n_partials,
+            active_cells: terrain.active.iter().filter(|a| **a).count() as u32,
+            n_rain: 0,
+            theta: cfg.theta as f32,
+        };
+        // Initial fields; inactive cells are dry with a zero bed.
+        let active: Vec<u32> = terrain.active.iter().map(|&a| u32::from(a)).collect();
+        let z: Vec<f32> = (0..cells)
+            .map(|k| {
+                if terrain.active[k] {
+                    terrain.bed_m[k] as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let gn2: Vec<f32> = (0..cells)
+            .map(|k| {
+                let n = terrain.manning_at(k);
+                (g * n * n) as f32
+            })
+            .collect();
+        let mut h0 = state.h.clone();
+        let mut qx0 = state.qx.clone();
+        let mut qy0 = state.qy.clone();
+        for k in 0..cells {
+            if !terrain.active[k] {
+                (h0[k], qx0[k], qy0[k]) = (0.0, 0.0, 0.0);
+            }
+        }
+        // Initial maxima and CFL rate, as the CPU backend starts them.
+        let hd = cfg.dry_depth_m;
+        let mut max_rate = 0.0f64;
+        let mut maxima0 = vec![[0.0f32, 0.0, 0.0, -1.0]; cells];
+        let mut volume = 0.0f64;
+        for k in 0..cells {
+            let h = f64::from(h0[k]);
+            volume += h;
+            let (u, v) = if h > hd {
+                (f64::from(qx0[k]) / h, f64::from(qy0[k]) / h)
+            } else {
+                (0.0, 0.0)
+            };
+            if h > hd {
+                let c = (g * h).sqrt();
+                max_rate = max_rate.max((u.abs() + c) / grid.dx_m + (v.abs() + c) / grid.dy_m);
+            }
+            let speed = (u * u + v * v).sqrt();
+            let a = if h > cfg.arrival_depth_m { 0.0 } else { -1.0 };
+            maxima0[k] = [h as f32, speed as f32, (h * (speed + 0.5)) as f32, a];
+        }
+        let dev = &ctx.device;
+        let storage = |label: &str, data: &[u8]| {
+            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: data,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
+            })
+        };
+        let zeros = |label: &str, bytes: u64| {
+            dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes.max(16),
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
+        let control = Control {
+            max_rate: max_rate as f32,
+            ..Control::default()
+        };
+        let buf = Buffers {
+            params: dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("fv1 params"),
+                contents: bytemuck::bytes_of(&params),
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            }),
+            control: storage("control", bytemuck::bytes_of(&control)),
+            h: storage("h", bytemuck::cast_slice(&h0)),
+            qx: storage("qx", bytemuck::cast_slice(&qx0)),
+            qy: storage("qy", bytemuck::cast_slice(&qy0)),
+            z: storage("z", bytemuck::cast_slice(&z)),
+            gn2: storage("g n^2", bytemuck::cast_slice(&gn2)),
+            active: storage("active", bytemuck::cast_slice(&active)),
+            fx: zeros("fv1 fluxes x faces", 16 * ((nx + 1) * ny) as u64),
+            fy: zeros("fv1 fluxes y faces", 16 * (nx * (ny + 1)) as u64),
+            scale: zeros("fv1 outflow scale", 4 * cells as u64),
+            maxima: storage("maxima", bytemuck::cast_slice(&maxima0)),
+            partials: zeros("partials", 16 * u64::from(n_partials)),
+            rain: zeros("rain series", 16),
+        };
+        let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("fv1.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(src.into()),
+        });
+        let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let rw = wgpu::BufferBindingType::Storage { read_only: false };
+        let ro = wgpu::BufferBindingType::Storage { read_only: true };
+        let kinds = [
+            wgpu::BufferBindingType::Uniform,
+            rw,
+            rw,
+            rw,
+            rw,
+            ro,
+            ro,
+            ro,
+            rw,
+            rw,
+            rw,
+            rw,
+            rw,
+            ro,
+        ];
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, t)| entry(i as u32, *t))
+            .collect();
+        let layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("fv1 bindings"),
+            entries: &entries,
+        });
+        let bind_group = buf.bind_group(dev, &layout);
+        let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("fv1 pipeline layout"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipe = |name: &str| {
+            dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(name),
+                layout: Some(&pl),
+                module: &module,
+                entry_point: Some(name),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                cache: None,
+            })
+        };
+        let pipes = Pipelines {
+            plan: pipe("plan"),
+            faces_x: pipe("faces_x"),
+            faces_y: pipe("faces_y"),
+            limit: pipe("limit"),
+            update: pipe("update"),
+            finish: pipe("finish"),
+            volume: pipe("volume"),
+        };
+        let area = grid.cell_area_m2();
+        Ok(Self {
+            ledger: MassLedger::new(volume * area),
+            ctx,
+            grid,
+            cfg,
+            params,
+            control,
+            buf,
+            layout,
+            bind_group,
+            pipes,
+            d_cells,
+            d_fx,
+            d_fy,
+            t_s: 0.0,
+            steps: 0,
+            forcing: Forcing::default(),
+            interrupt: None,
+            batch: 8,
+        })
+    }
+
+    /// The adapter this backend runs on.
+    pub fn adapter(&self) -> String {
+        describe(&self.ctx.info)
+    }
+
+    /// See `CpuBackend::set_interrupt`.
+    pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
+    }
+
+    /// Sets the forcing. The GPU backend has uniform rain so far; anything else is refused
+    /// with its name, never silently dropped.
+    pub fn set_forcing(&mut self, forcing: Forcing) -> Result<(), GpuError> {
+        let mut missing = Vec::new();
+        if !forcing.sources.is_empty() {
+            missing.push("point sources");
+        }
+        if !forcing.boundaries.is_empty() {
+            missing.push("inflow and stage boundary segments");
+        }
+        if forcing.rain_grid.is_some() {
+            missing.push("gridded rain");
+        }
+        if forcing.infiltration != basintwin_core::Infiltration::None
+            || !forcing.infiltration_cells.is_empty()
+        {
+            missing.push("infiltration");
+        }
+        if !missing.is_empty() {
+            return Err(GpuError::Unsupported(format!(
+                "the GPU backend does not have {} yet; use --backend cpu",
+                missing.join(", ")
+            )));
+        }
+        if let Some(r) = &forcing.rain_mm_h {
+            let n = r.points().len();
+            self.buf.rain = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("rain series"),
+                size: (8 * n as u64).max(16),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            self.params.n_rain = n as u32;
+            self.rebind();
+        }
+        self.forcing = forcing;
+        Ok(())
+    }
+
+    /// After a buffer or the parameters changed: upload the parameters, rebuild the bind group.
+    fn rebind(&mut self) {
+        self.ctx
+            .queue
+            .write_buffer(&self.buf.params, 0, bytemuck::bytes_of(&self.params));
+        self.bind_group = self.buf.bind_group(&self.ctx.device, &self.layout);
+    }
+
+    /// Reads `bytes` bytes of `src` back to the host (blocking).
+    fn read_back(&self, srcs: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u8>>, GpuError> {
+        let total: u64 = srcs.iter().map(|(_, n)| n).sum();
+        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read-back staging"),
+            size: total.max(4),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("read-back"),
+            });
+        let mut off = 0;
+        for (b, n) in srcs {
+            enc.copy_buffer_to_buffer(b, 0, &staging, off, *n);
+            off += n;
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        let slice = staging.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| GpuError::Runtime(format!("waiting for the device: {e}")))?;
+        rx.recv()
+            .map_err(|e| GpuError::Runtime(format!("read-back lost: {e}")))?
+            .map_err(|e| GpuError::Runtime(format!("read-back failed: {e}")))?;
+        let data = slice.get_mapped_range();
+        let mut out = Vec::with_capacity(srcs.len());
+        let mut off = 0usize;
+        for (_, n) in srcs {
+            out.push(data[off..off + *n as usize].to_vec());
+            off += *n as usize;
+        }
+        drop(data);
+        staging.unmap();
+        Ok(out)
+    }
+
+    /// Encodes `n` time steps into one submission.
+    fn submit_steps(&self, n: u32) {
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("fv1 steps"),
+            });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("fv1 steps"),
+                timestamp_writes: None,
+            });
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            for _ in 0..n {
+                let p = &self.pipes;
+                pass.set_pipeline(&p.plan);
+                pass.dispatch_workgroups(1, 1, 1);
+                pass.set_pipeline(&p.faces_x);
+                pass.dispatch_workgroups(self.d_fx.0, self.d_fx.1, 1);
+                pass.set_pipeline(&p.faces_y);
+                pass.dispatch_workgroups(self.d_fy.0, self.d_fy.1, 1);
+                pass.set_pipeline(&p.limit);
+                pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
+                pass.set_pipeline(&p.update);
+                pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
+                pass.set_pipeline(&p.finish);
+                pass.dispatch_workgroups(1, 1, 1);
+            }
+        }
+        self.ctx.queue.submit([enc.finish()]);
+    }
+
+    fn read_control(&mut self) -> Result<Control, GpuError> {
+        let bytes =
+            self.read_back(&[(&self.buf.control, std::mem::size_of::<Control>() as u64)])?;
+        let c: Control = bytemuck::pod_read_unaligned(&bytes[0]);
+        Ok(c)
+    }
+
+    /// Water in the domain now (m^3), summed on the host in f64 from per-workgroup sums.
+    fn volume_m3(&mut self) -> Result<f64, GpuError> {
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("volume"),
+            });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("volume"),
+                timestamp_writes: None,
+            });
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.set_pipeline(&self.pipes.volume);
+            pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        let n = u64::from(self.params.n_partials) * 16;
+        let bytes = self.read_back(&[(&self.buf.partials, n)])?;
+        let parts: &[[f32; 4]] = bytemuck::cast_slice(&bytes[0]);
+        let depth: f64 = parts.iter().map(|p| f64::from(p[3])).sum();
+        Ok(depth * self.grid.cell_area_m2())
+    }
+
+    fn runtime(e: GpuError) -> CoreError {
+        CoreError::Backend {
+            backend: "gpu".into(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+impl Backend for GpuBackend {
+    type Real = f32;
+
+    fn describe(&self) -> String {
+        format!("gpu ({})", describe(&self.ctx.info))
+    }
+
+    fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    fn time_s(&self) -> f64 {
+        self.t_s
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn advance_to(&mut self, t_target_s: f64) -> basintwin_core::Result<()> {
+        if !t_target_s.is_finite() || t_target_s < self.t_s {
+            return Err(CoreError::Invalid {
+                what: "target time",
+                detail: format!("{t_target_s} s while the model is at {} s", self.t_s),
+                expected: "a finite time not before the current one",
+            });
+        }
+        if t_target_s == self.t_s {
+            return Ok(());
+        }
+        // This call's control block: how far to go, from where; the CFL rate carries over.
+        self.control = Control {
+            remaining: (t_target_s - self.t_s) as f32,
+            t_base: self.t_s as f32,
+            max_rate: self.control.max_rate,
+            ..Control::default()
+        };
+        let q = &self.ctx.queue;
+        q.write_buffer(&self.buf.control, 0, bytemuck::bytes_of(&self.control));
+        if let Some(r) = &self.forcing.rain_mm_h {
+            // Times relative to the start of this call keep f32 precise over long runs.
+            let pts: Vec<[f32; 2]> = r
+                .points()
+                .iter()
+                .map(|&(t, v)| [(t - self.t_s) as f32, v as f32])
+                .collect();
+            q.write_buffer(&self.buf.rain, 0, bytemuck::cast_slice(&pts));
+        }
+        let mut c;
+        loop {
+            self.submit_steps(self.batch);
+            c = self.read_control().map_err(Self::runtime)?;
+            if c.done != 0 {
+                break;
+            }
+            if self
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.load(Ordering::Relaxed))
+            {
+                break;
+            }
+            // Aim the next batch at the steps still to go.
+            let rem = f64::from(c.remaining - c.elapsed);
+            let dt = f64::from(c.dt).max(1e-9);
+            self.batch = ((rem / dt).ceil() as u32 + 1).clamp(1, 256);
+        }
+        // Book this call's budget.
+        let l = |k: usize| f64::from(c.ledger[k][0]) + f64::from(c.ledger[k][1]);
+        self.ledger.boundary_inflow_m3 += l(0);
+        self.ledger.boundary_outflow_m3 += l(1);
+        self.ledger.rain_m3 += l(2);
+        self.ledger.positivity_correction_m3 += l(3);
+        self.steps += u64::from(c.steps);
+        let reached = c.done != 0 && c.failed == 0;
+        self.t_s = if reached {
+            t_target_s
+        } else {
+            self.t_s + f64::from(c.elapsed)
+        };
+        self.control = c;
+        self.ledger.volume_m3 = self.volume_m3().map_err(Self::runtime)?;
+        match c.failed {
+            1 => {
+                return Err(CoreError::Unstable {
+                    time_s: self.t_s,
+                    detail: "non-finite depth on the GPU".into(),
+                });
+            }
+            2 => {
+                return Err(CoreError::Unstable {
+                    time_s: self.t_s,
+                    detail: format!("time step collapsed below {:.1e} s", self.cfg.min_dt_s),
+                });
+            }
+            _ => {}
+        }
+        if !reached {
+            return Err(CoreError::Interrupted { time_s: self.t_s });
+        }
+        Ok(())
+    }
+
+    fn read_state(&mut self, out: &mut State<f32>) -> basintwin_core::Result<()> {
+        let n = 4 * self.grid.cells() as u64;
+        let bytes = self
+            .read_back(&[(&self.buf.h, n), (&self.buf.qx, n), (&self.buf.qy, n)])
+            .map_err(Self::runtime)?;
+        out.h = bytemuck::pod_collect_to_vec(&bytes[0]);
+        out.qx = bytemuck::pod_collect_to_vec(&bytes[1]);
+        out.qy = bytemuck::pod_collect_to_vec(&bytes[2]);
+        Ok(())
+    }
+
+    fn read_maxima(&mut self, out: &mut Maxima<f32>) -> basintwin_core::Result<()> {
+        let n = 16 * self.grid.cells() as u64;
+        let bytes = self
+            .read_back(&[(&self.buf.maxima, n)])
+            .map_err(Self::runtime)?;
+        let m: Vec<[f32; 4]> = bytemuck::pod_collect_to_vec(&bytes[0]);
+        out.depth_m = m.iter().map(|v| v[0]).collect();
+        out.speed_m_s = m.iter().map(|v| v[1]).collect();
+        out.hazard_m2_s = m.iter().map(|v| v[2]).collect();
+        out.arrival_s = m
+            .iter()
+            .map(|v| if v[3] < 0.0 { f32::NAN } else { v[3] })
+            .collect();
+        Ok(())
+    }
+
+    fn ledger(&self) -> MassLedger {
+        self.ledger
+    }
+}
+
+/// The GPU backend's scheme list, for messages.
+pub fn schemes() -> Vec<Scheme> {
+    Scheme::ALL
+        .into_iter()
+        .filter(|s| crate::shaders::scheme_source(*s).is_some())
+        .collect()
+}

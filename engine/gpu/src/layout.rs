@@ -1,0 +1,146 @@
+//! The structs shared with the shaders, byte for byte. Their WGSL twins are `Params` and
+//! `Control` in `shaders/common.wgsl`; a test compares every member's offset with naga's layout
+//! of the shader (`tests` below), so the two cannot drift apart silently.
+
+use bytemuck::{Pod, Zeroable};
+
+/// Run constants (a uniform buffer). WGSL twin: `common.wgsl::Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct Params {
+    pub nx: u32,
+    pub ny: u32,
+    pub cells: u32,
+    pub groups_x: u32,
+    pub dx: f32,
+    pub dy: f32,
+    pub g: f32,
+    pub h_dry: f32,
+    pub courant: f32,
+    pub max_dt: f32,
+    pub min_dt: f32,
+    pub arrival_depth: f32,
+    pub bc_west: u32,
+    pub bc_east: u32,
+    pub bc_south: u32,
+    pub bc_north: u32,
+    pub slope_west: f32,
+    pub slope_east: f32,
+    pub slope_south: f32,
+    pub slope_north: f32,
+    pub n_partials: u32,
+    pub active_cells: u32,
+    pub n_rain: u32,
+    pub theta: f32,
+}
+
+/// Time-step state on the device. WGSL twin: `common.wgsl::Control`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct Control {
+    pub remaining: f32,
+    pub elapsed: f32,
+    pub t_base: f32,
+    pub dt: f32,
+    pub rain_step: f32,
+    pub max_rate: f32,
+    pub done: u32,
+    pub steps: u32,
+    pub failed: u32,
+    pub pad0: u32,
+    pub pad1: u32,
+    pub pad2: u32,
+    /// Inflow, outflow, rain, positivity correction (m^3) of this call, as (hi, lo) pairs.
+    pub ledger: [[f32; 2]; 4],
+}
+
+/// Boundary kinds as the shaders number them.
+pub const BC_WALL: u32 = 0;
+pub const BC_FREE: u32 = 1;
+pub const BC_NORMAL_DEPTH: u32 = 2;
+
+/// Threads per workgroup of every cell and face kernel. WGSL twin: `common.wgsl::WORKGROUP`.
+pub const WORKGROUP: u32 = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+
+    /// Offsets and size of struct `name` in the shader module, from naga's layouter.
+    fn wgsl_layout(name: &str) -> (Vec<(String, u32)>, u32) {
+        let src = crate::shaders::source(basintwin_core::Scheme::Fv1);
+        let module = naga::front::wgsl::parse_str(&src).unwrap();
+        let mut layouter = naga::proc::Layouter::default();
+        layouter.update(module.to_ctx()).unwrap();
+        let (handle, ty) = module
+            .types
+            .iter()
+            .find(|(_, t)| t.name.as_deref() == Some(name))
+            .unwrap();
+        match &ty.inner {
+            naga::TypeInner::Struct { members, span } => (
+                members
+                    .iter()
+                    .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
+                    .collect(),
+                {
+                    let _ = handle;
+                    *span
+                },
+            ),
+            other => panic!("{name} is not a struct: {other:?}"),
+        }
+    }
+
+    macro_rules! rust_offsets {
+        ($t:ty, $($f:ident),*) => {
+            vec![$((stringify!($f).to_string(), offset_of!($t, $f) as u32)),*]
+        };
+    }
+
+    #[test]
+    fn params_match_the_shader() {
+        let (wgsl, size) = wgsl_layout("Params");
+        let rust = rust_offsets!(
+            Params,
+            nx,
+            ny,
+            cells,
+            groups_x,
+            dx,
+            dy,
+            g,
+            h_dry,
+            courant,
+            max_dt,
+            min_dt,
+            arrival_depth,
+            bc_west,
+            bc_east,
+            bc_south,
+            bc_north,
+            slope_west,
+            slope_east,
+            slope_south,
+            slope_north,
+            n_partials,
+            active_cells,
+            n_rain,
+            theta
+        );
+        assert_eq!(wgsl, rust);
+        assert_eq!(size as usize, size_of::<Params>());
+    }
+
+    #[test]
+    fn control_matches_the_shader() {
+        let (wgsl, size) = wgsl_layout("Control");
+        let rust = rust_offsets!(
+            Control, remaining, elapsed, t_base, dt, rain_step, max_rate, done, steps, failed,
+            pad0, pad1, pad2, ledger
+        );
+        assert_eq!(wgsl, rust);
+        assert_eq!(size as usize, size_of::<Control>());
+    }
+}

@@ -1,0 +1,173 @@
+// common.wgsl — types and pointwise physics shared by every scheme's module.
+//
+// Each function names its Rust twin in basintwin-core; the two are kept equal by the tests that
+// run both backends on the same cases (engine/gpu/tests). The Rust `Params` and `Control`
+// structs (engine/gpu/src/layout.rs) are checked against these with naga reflection.
+
+// Run constants (uniform). Rust twin: `basintwin_gpu::layout::Params`.
+struct Params {
+    nx: u32,
+    ny: u32,
+    cells: u32,
+    // Workgroups along x of a 2D dispatch over cells (rows of workgroups when one row is
+    // not enough: a dispatch dimension is limited to 65535 workgroups).
+    groups_x: u32,
+    dx: f32,
+    dy: f32,
+    g: f32,
+    h_dry: f32,
+    courant: f32,
+    max_dt: f32,
+    min_dt: f32,
+    arrival_depth: f32,
+    // Boundary kinds per side (0 wall, 1 free outflow, 2 normal depth) and their bed slopes.
+    bc_west: u32,
+    bc_east: u32,
+    bc_south: u32,
+    bc_north: u32,
+    slope_west: f32,
+    slope_east: f32,
+    slope_south: f32,
+    slope_north: f32,
+    // Partial sums written by the cell kernels (one per workgroup).
+    n_partials: u32,
+    active_cells: u32,
+    n_rain: u32,
+    theta: f32,
+}
+
+// Time-step state, read and written on the device only; the host resets it per target time and
+// reads it back after each batch of steps. Rust twin: `basintwin_gpu::layout::Control`.
+struct Control {
+    // Seconds to advance in this call, and how far it got.
+    remaining: f32,
+    elapsed: f32,
+    // Time at the start of this call (seconds since the run's start), for arrival times.
+    t_base: f32,
+    // The step being taken (0: no step) and its rain depth (m).
+    dt: f32,
+    rain_step: f32,
+    // Largest CFL rate (1/s) of the last step.
+    max_rate: f32,
+    done: u32,
+    steps: u32,
+    // 1: a non-finite depth appeared; 2: the time step collapsed below min_dt.
+    failed: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+    // Water budget of this call as compensated sums (hi, lo): boundary inflow, boundary
+    // outflow, rain, positivity correction, in m^3.
+    ledger: array<vec2<f32>, 4>,
+}
+
+const WORKGROUP: u32 = 256u;
+
+// Cell index of an invocation in a 2D dispatch over cells of `params.groups_x` columns.
+fn cell_index(wg: vec3<u32>, lid: u32, groups_x: u32) -> u32 {
+    return (wg.y * groups_x + wg.x) * WORKGROUP + lid;
+}
+
+// Rust twin: `numerics::velocity`.
+fn velocity(h: f32, q: f32, h_dry: f32) -> f32 {
+    return select(0.0, q / h, h > h_dry);
+}
+
+// Rust twin: `numerics::reconstruction::hydrostatic` (Audusse et al. 2004).
+// Returns (z_f, h*_l, h*_r).
+fn hydrostatic(hl: f32, zl: f32, hr: f32, zr: f32) -> vec3<f32> {
+    let zf = max(zl, zr);
+    return vec3<f32>(zf, max(hl + zl - zf, 0.0), max(hr + zr - zf, 0.0));
+}
+
+// Rust twin: `numerics::riemann::hllc` (Toro 2001, ch. 10). Returns the flux
+// (mass, normal momentum, tangential momentum) per metre of interface.
+fn hllc(hl: f32, ul: f32, vl: f32, hr: f32, ur: f32, vr: f32, g: f32) -> vec3<f32> {
+    let cl = sqrt(g * hl);
+    let cr = sqrt(g * hr);
+    let u_star = 0.5 * (ul + ur) + cl - cr;
+    let c_star = 0.5 * (cl + cr) + 0.25 * (ul - ur);
+    let sl = select(min(ul - cl, u_star - c_star), ur - 2.0 * cr, hl <= 0.0);
+    let sr = select(max(ur + cr, u_star + c_star), ul + 2.0 * cl, hr <= 0.0);
+    let fl0 = hl * ul;
+    let fl1 = hl * ul * ul + 0.5 * g * hl * hl;
+    let fr0 = hr * ur;
+    let fr1 = hr * ur * ur + 0.5 * g * hr * hr;
+    let dry = hl <= 0.0 && hr <= 0.0;
+    // Both dry: sr - sl is zero; the result is selected away below.
+    let inv = 1.0 / select(sr - sl, 1.0, dry);
+    let hll0 = (sr * fl0 - sl * fr0 + sl * sr * (hr - hl)) * inv;
+    let hll1 = (sr * fl1 - sl * fr1 + sl * sr * (hr * ur - hl * ul)) * inv;
+    let f0 = select(select(hll0, fr0, sr <= 0.0), fl0, sl >= 0.0);
+    let f1 = select(select(hll1, fr1, sr <= 0.0), fl1, sl >= 0.0);
+    let den = hr * (ur - sr) - hl * (ul - sl);
+    let s_m = (sl * hr * (ur - sr) - sr * hl * (ul - sl)) / select(den, -1.0, dry);
+    let f2 = f0 * select(vr, vl, s_m >= 0.0);
+    return select(vec3<f32>(f0, f1, f2), vec3<f32>(0.0), dry);
+}
+
+// Rust twin: `numerics::fv1::face_flux_uv`. Sides are (depth, normal velocity, tangential
+// velocity, bed); returns (mass, mom_l, mom_r, tan).
+fn face_flux_uv(l: vec4<f32>, r: vec4<f32>, g: f32) -> vec4<f32> {
+    let rec = hydrostatic(l.x, l.w, r.x, r.w);
+    let hl = rec.y;
+    let hr = rec.z;
+    let f = hllc(hl, l.y, l.z, hr, r.y, r.z, g);
+    let half_g = 0.5 * g;
+    return vec4<f32>(
+        f.x,
+        f.y + half_g * (l.x * l.x - hl * hl),
+        f.y + half_g * (r.x * r.x - hr * hr),
+        f.z,
+    );
+}
+
+// Rust twin: `numerics::friction::manning_divisor` (h^(7/3) = h^2 h^(1/3)).
+fn manning_divisor(h: f32, q_abs: f32, g_n2: f32, dt: f32) -> f32 {
+    let h73 = h * h * pow(max(h, 1e-30), 1.0 / 3.0);
+    return 1.0 + dt * g_n2 * q_abs / h73;
+}
+
+// Rust twin: `numerics::friction::apply_manning`.
+fn apply_manning(h: f32, qx: f32, qy: f32, g_n2: f32, dt: f32, h_dry: f32) -> vec2<f32> {
+    let wet = h > h_dry;
+    let q_abs = sqrt(qx * qx + qy * qy);
+    let d = manning_divisor(select(1.0, h, wet), q_abs, g_n2, dt);
+    return select(vec2<f32>(0.0), vec2<f32>(qx, qy) / d, wet);
+}
+
+// Rust twin: `numerics::cfl::fv_rate`.
+fn fv_rate(h: f32, qx: f32, qy: f32, inv_dx: f32, inv_dy: f32, g: f32, h_dry: f32) -> f32 {
+    let wet = h > h_dry;
+    let hs = select(1.0, h, wet);
+    let c = sqrt(g * hs);
+    return select(0.0, (abs(qx / hs) + c) * inv_dx + (abs(qy / hs) + c) * inv_dy, wet);
+}
+
+// Rust twin: `numerics::inertial::outflow_scale`.
+fn outflow_scale(h: f32, out_depth: f32) -> f32 {
+    return select(1.0, h / out_depth, out_depth > h);
+}
+
+// Rust twin: `maxima::track`. `m` is (depth, speed, hazard, arrival); an arrival below zero
+// means "not yet" (WGSL may assume there are no NaNs, so the CPU's NaN is -1 here).
+fn track(h: f32, speed: f32, t: f32, arrival_depth: f32, m: vec4<f32>) -> vec4<f32> {
+    let first = m.w < 0.0 && h > arrival_depth;
+    return vec4<f32>(
+        max(m.x, h),
+        max(m.y, speed),
+        max(m.z, h * (speed + 0.5)),
+        select(m.w, t, first),
+    );
+}
+
+// Error-free sum of two f32 (Knuth's TwoSum): the ledger's running totals are kept as
+// (hi, lo) pairs so that a long run does not lose the small terms of late steps.
+fn two_sum_add(acc: vec2<f32>, x: f32) -> vec2<f32> {
+    let s = acc.x + x;
+    let bp = s - acc.x;
+    let err = (acc.x - (s - bp)) + (x - bp);
+    let lo = acc.y + err;
+    let hi = s + lo;
+    return vec2<f32>(hi, lo - (hi - s));
+}

@@ -1,0 +1,130 @@
+// step.wgsl — the time step on the device: `plan` chooses it before a step, `finish` reduces
+// the cell kernels' partials after it (largest CFL rate, positivity corrections, a non-finite
+// depth) and books the water budget. Deterministic: every reduction runs in a fixed order.
+//
+// Expects from the scheme's module: `params`, `control`, `partials`, `rain` (bindings) and
+// `boundary_flow(face)` (inflow and outflow in m^3/s through edge face `face` of
+// 2 (nx + ny)).
+
+// Rust twin: `forcing::Series::at` and `Series::integral` — a piecewise-linear series held
+// constant before its first and after its last point (times relative to t_base).
+fn series_at(t: f32) -> f32 {
+    let n = params.n_rain;
+    if t <= rain[0].x {
+        return rain[0].y;
+    }
+    if t >= rain[n - 1u].x {
+        return rain[n - 1u].y;
+    }
+    var k = 1u;
+    loop {
+        if k >= n - 1u || rain[k].x > t {
+            break;
+        }
+        k = k + 1u;
+    }
+    let p0 = rain[k - 1u];
+    let p1 = rain[k];
+    return p0.y + (p1.y - p0.y) * (t - p0.x) / (p1.x - p0.x);
+}
+
+// The integral itself: trapezoids between the breakpoints inside [a, b].
+fn series_integral(a: f32, b: f32) -> f32 {
+    if params.n_rain == 0u || b <= a {
+        return 0.0;
+    }
+    var total = 0.0;
+    var s = a;
+    for (var k = 0u; k < params.n_rain; k = k + 1u) {
+        let t = rain[k].x;
+        if t > a && t < b {
+            total = total + 0.5 * (series_at(s) + series_at(t)) * (t - s);
+            s = t;
+        }
+    }
+    return total + 0.5 * (series_at(s) + series_at(b)) * (b - s);
+}
+
+// Rust twin: `numerics::cfl::next_dt` (with the collapse check of `Backend::advance_to`).
+@compute @workgroup_size(1)
+fn plan() {
+    if control.done != 0u {
+        control.dt = 0.0;
+        control.rain_step = 0.0;
+        return;
+    }
+    var dt = params.max_dt;
+    if control.max_rate > 0.0 {
+        dt = min(params.courant / control.max_rate, params.max_dt);
+    }
+    let rem = control.remaining - control.elapsed;
+    if dt >= rem {
+        dt = rem;
+        control.done = 1u;
+    } else if dt > 0.5 * rem {
+        dt = 0.5 * rem;
+    } else if !(dt >= params.min_dt) {
+        control.failed = 2u;
+        control.done = 1u;
+        dt = 0.0;
+    }
+    control.dt = max(dt, 0.0);
+    control.rain_step = series_integral(control.elapsed, control.elapsed + control.dt) / 3.6e6;
+}
+
+var<workgroup> red_rate: array<f32, 256>;
+var<workgroup> red_sum: array<vec4<f32>, 256>;
+
+@compute @workgroup_size(256)
+fn finish(@builtin(local_invocation_index) lid: u32) {
+    var rate = 0.0;
+    var corr = 0.0;
+    var bad = 0.0;
+    for (var i = lid; i < params.n_partials; i = i + WORKGROUP) {
+        let p = partials[i];
+        rate = max(rate, p.x);
+        corr = corr + p.y;
+        bad = max(bad, p.z);
+    }
+    var inflow = 0.0;
+    var outflow = 0.0;
+    let n_edge = 2u * (params.nx + params.ny);
+    for (var f = lid; f < n_edge; f = f + WORKGROUP) {
+        let q = boundary_flow(f);
+        inflow = inflow + q.x;
+        outflow = outflow + q.y;
+    }
+    red_rate[lid] = rate;
+    red_sum[lid] = vec4<f32>(corr, inflow, outflow, bad);
+    workgroupBarrier();
+    for (var s = WORKGROUP / 2u; s > 0u; s = s >> 1u) {
+        if lid < s {
+            red_rate[lid] = max(red_rate[lid], red_rate[lid + s]);
+            let a = red_sum[lid];
+            let b = red_sum[lid + s];
+            red_sum[lid] = vec4<f32>(a.xyz + b.xyz, max(a.w, b.w));
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        let dt = control.dt;
+        if dt > 0.0 {
+            let tot = red_sum[0];
+            let area = params.dx * params.dy;
+            control.ledger[0] = two_sum_add(control.ledger[0], tot.y * dt);
+            control.ledger[1] = two_sum_add(control.ledger[1], tot.z * dt);
+            control.ledger[2] = two_sum_add(
+                control.ledger[2],
+                control.rain_step * f32(params.active_cells) * area,
+            );
+            control.ledger[3] = two_sum_add(control.ledger[3], tot.x * area);
+            control.max_rate = red_rate[0];
+            control.elapsed = control.elapsed + dt;
+            control.steps = control.steps + 1u;
+            if tot.w > 0.0 {
+                control.failed = 1u;
+                control.done = 1u;
+            }
+        }
+    }
+}
