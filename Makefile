@@ -13,7 +13,7 @@ CARGO ?= cargo
 # System packages the build and tests need: GDAL (terrain, maps; gdalinfo in tests), HDF5
 # (snapshots), netCDF tools (ncdump in tests), Python venv (the xarray check of snapshots), a font
 # for the labels of hydrographs.png.
-APT_PACKAGES ?= pkg-config libgdal-dev gdal-bin libhdf5-dev netcdf-bin python3-venv fonts-dejavu-core
+APT_PACKAGES ?= pkg-config libgdal-dev gdal-bin libhdf5-dev netcdf-bin python3-venv fonts-dejavu-core mesa-vulkan-drivers libvulkan1
 
 .PHONY: all deps test run bench lint clean
 
@@ -41,8 +41,12 @@ $(VENV)/.ready:
 	$(VENV)/bin/pip install -q $(PY_PACKAGES)
 	touch $@
 
+# The GPU tests run for real on Mesa's software Vulkan (lavapipe) when there is no GPU.
+XDG_DIR := $(abspath .xdg-runtime)
+
 test: deps $(VENV)/.ready
-	BASINTWIN_REQUIRE_PYTHON=1 BASINTWIN_TEST_PYTHON=$(abspath $(VENV))/bin/python $(CARGO) test --workspace --all-targets
+	@mkdir -p $(XDG_DIR) && chmod 700 $(XDG_DIR)
+	XDG_RUNTIME_DIR=$(XDG_DIR) BASINTWIN_REQUIRE_GPU=1 BASINTWIN_REQUIRE_PYTHON=1 BASINTWIN_TEST_PYTHON=$(abspath $(VENV))/bin/python $(CARGO) test --workspace --all-targets
 	BASINTWIN_BENCH_QUICK=1 $(CARGO) bench -p basintwin-benches --bench schemes --bench io -- --test
 
 run: deps

@@ -14,7 +14,7 @@ pub struct BenchArgs {
     /// Scheme(s): inertial, fv1, fv2 or all (repeatable).
     #[arg(long, default_value = "all")]
     scheme: Vec<String>,
-    /// Backend(s): cpu (gpu is not part of this build yet) or all.
+    /// Backend(s): cpu, gpu (fv1 so far, f32; BASINTWIN_ADAPTER picks the adapter) or all.
     #[arg(long, default_value = "cpu")]
     backend: Vec<String>,
     /// Precision(s): f32, f64 or all.
@@ -91,6 +91,34 @@ fn measure<R: Real>(
     Ok((secs, basintwin_core::Backend::describe(&b)))
 }
 
+/// Time on the GPU: the same case, advanced by CFL steps (chosen and reduced on the device, as
+/// in a run) until about `steps` steps are done; returns (seconds, steps, adapter).
+fn measure_gpu(
+    ctx: basintwin_gpu::GpuContext,
+    scheme: Scheme,
+    n: usize,
+    steps: usize,
+) -> Result<(f64, u64, String)> {
+    use basintwin_core::Backend;
+    let case = cases::flat_dam_break(n, n, 1.0).map_err(|e| anyhow!(InputError(e.to_string())))?;
+    let mut b = basintwin_gpu::GpuBackend::new(
+        ctx,
+        case.grid.clone(),
+        &case.terrain,
+        State::from_depth(&case.depth_m),
+        SolverConfig::new(scheme),
+    )
+    .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
+    // Warm up (pipelines, first submission); the CFL step of this case is about 0.09 s.
+    b.advance_to(0.5)?;
+    let (t0, s0) = (b.time_s(), b.steps());
+    let dt = (t0 / s0.max(1) as f64).max(1e-6);
+    let start = Instant::now();
+    b.advance_to(t0 + dt * steps as f64)?;
+    let secs = start.elapsed().as_secs_f64();
+    Ok((secs, b.steps() - s0, b.adapter()))
+}
+
 pub fn run(args: BenchArgs) -> Result<()> {
     let schemes = expand(&args.scheme, &["inertial", "fv1", "fv2"], "scheme")?;
     let backends = expand(&args.backend, &["cpu", "gpu"], "backend")?;
@@ -114,14 +142,58 @@ pub fn run(args: BenchArgs) -> Result<()> {
             "--steps 0: expected at least one step".into()
         )));
     }
-    if backends.iter().any(|b| b == "gpu") {
-        return Err(anyhow!(InputError(
-            "--backend gpu: the GPU backend is not part of this build yet".into()
-        )));
-    }
     let mut rows = Vec::new();
     let mut machine = String::new();
+    let mut adapter = None;
+    if backends.iter().any(|b| b == "gpu") {
+        let name = std::env::var("BASINTWIN_ADAPTER").ok();
+        // Probe once, so that a missing adapter is one clear error.
+        let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
+            .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
+        adapter = Some(basintwin_gpu::context::describe(&ctx.info));
+        drop(ctx);
+        let gpu_schemes = basintwin_gpu::backend::schemes();
+        for &n in &sizes {
+            for s in &schemes {
+                let scheme: Scheme = s.parse().map_err(|e: String| anyhow!(InputError(e)))?;
+                if !gpu_schemes.contains(&scheme) {
+                    eprintln!("{s:<9} gpu: not on the GPU yet, skipped");
+                    continue;
+                }
+                if !precisions.iter().any(|p| p == "f32") {
+                    eprintln!("gpu: computes in f32 only; add --precision f32");
+                    continue;
+                }
+                let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
+                    .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
+                let (secs, steps, _) = measure_gpu(ctx, scheme, n, args.steps)?;
+                let row = Row {
+                    scheme: s.clone(),
+                    backend: "gpu".into(),
+                    precision: "f32".into(),
+                    cells: n * n,
+                    steps: steps as usize,
+                    seconds: secs,
+                    cell_updates_per_s: (n * n) as f64 * steps as f64 / secs,
+                };
+                if !args.json {
+                    println!(
+                        "{:<9} {:<4} {:<4} {:>6}^2 {:>9.1} M cell updates/s",
+                        row.scheme,
+                        row.backend,
+                        row.precision,
+                        n,
+                        row.cell_updates_per_s / 1e6
+                    );
+                }
+                rows.push(row);
+            }
+        }
+    }
     for &n in &sizes {
+        if !backends.iter().any(|b| b == "cpu") {
+            break;
+        }
         for s in &schemes {
             let scheme: Scheme = s.parse().map_err(|e: String| anyhow!(InputError(e)))?;
             for p in &precisions {
@@ -168,13 +240,19 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 "cpu": cpu,
                 "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
                 "backend": machine,
+                "gpu_adapter": adapter,
             },
             "case": "flat dam break, every cell wet, 1 m cells",
             "results": rows,
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        println!("({machine})");
+        if !machine.is_empty() {
+            println!("({machine})");
+        }
+        if let Some(a) = &adapter {
+            println!("(gpu: {a})");
+        }
     }
     Ok(())
 }

@@ -562,9 +562,9 @@ fn prepare_output(dir: &Path, overwrite: bool) -> Result<()> {
 
 /// Runs the scenario; returns the path of `summary.json`.
 pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<PathBuf> {
-    if sc.backend == "gpu" {
+    if sc.backend == "gpu" && sc.precision == Precision::F64 {
         return Err(input(format!(
-            "{}: solver.backend = \"gpu\": the GPU backend is not part of this build yet; use \"cpu\"",
+            "{}: solver.precision = \"f64\" with the GPU backend: the GPU computes in f32; use precision = \"f32\" or --backend cpu",
             sc.file.display()
         )));
     }
@@ -583,6 +583,9 @@ pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<PathBuf> {
         for w in sc.warnings.iter().chain(&model.warnings) {
             eprintln!("warning: {w}");
         }
+    }
+    if sc.backend == "gpu" {
+        return execute_gpu(sc, &model, &opts);
     }
     match sc.precision {
         Precision::F32 => execute::<f32>(sc, &model, &opts),
@@ -631,6 +634,53 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
             .track_faces(faces.clone())
             .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
     }
+    drive(sc, model, opts, backend)
+}
+
+/// Runs the scenario on the GPU (f32): the adapter from `BASINTWIN_ADAPTER` or the best one.
+fn execute_gpu(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<PathBuf> {
+    let file = sc.file.display();
+    if !sc.sections.is_empty() {
+        return Err(input(format!(
+            "{file}: [[section]]: the GPU backend does not track cross-sections yet; use --backend cpu"
+        )));
+    }
+    let adapter = std::env::var("BASINTWIN_ADAPTER").ok();
+    let ctx = basintwin_gpu::GpuContext::new(adapter.as_deref())
+        .map_err(|e| input(format!("{file}: --backend gpu: {e}")))?;
+    let mut state = State::<f32>::from_depth(&model.depth_m);
+    if let Some((qx, qy)) = &model.discharge {
+        state.qx = qx.iter().map(|&q| q as f32).collect();
+        state.qy = qy.iter().map(|&q| q as f32).collect();
+    }
+    let mut backend = basintwin_gpu::GpuBackend::new(
+        ctx,
+        model.dem.grid.clone(),
+        &model.terrain,
+        state,
+        sc.solver.clone(),
+    )
+    .map_err(|e| input(format!("{file}: --backend gpu: {e}")))?;
+    if let Some(flag) = &opts.interrupt {
+        backend.set_interrupt(flag.clone());
+    }
+    backend
+        .set_forcing(model.forcing.clone())
+        .map_err(|e| input(format!("{file}: --backend gpu: {e}")))?;
+    if !opts.quiet && !opts.json {
+        eprintln!("  GPU adapter: {}", backend.adapter());
+    }
+    drive(sc, model, opts, backend)
+}
+
+/// The run itself, for any backend: resume, outputs, results.
+fn drive<B: Backend>(
+    sc: &Scenario,
+    model: &Model,
+    opts: &RunOptions,
+    mut backend: B,
+) -> Result<PathBuf> {
+    let grid: &Grid = &model.dem.grid;
     let out = &sc.output_dir;
     let gauge_names: Vec<String> = sc.gauges.iter().map(|g| g.name.clone()).collect();
     let section_names: Vec<String> = sc.sections.iter().map(|s| s.name.clone()).collect();
@@ -698,7 +748,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         scenario: sc.file.display().to_string(),
         scheme: sc.solver.scheme.name().into(),
         backend: backend.describe(),
-        precision: R::NAME.into(),
+        precision: <B::Real as Real>::NAME.into(),
         start: sc.start.clone(),
     };
     let mut snapshots = if opts.resume {
@@ -807,6 +857,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
     if let Some(bar) = &bar {
         bar.finish();
     }
+    let mut late_warnings: Vec<String> = Vec::new();
     let (summary, interrupted) = match result {
         Ok(mut s) => {
             // Totals over the whole run, resumed or not.
@@ -826,8 +877,10 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
                     prev_tracked: prev_tracked.clone(),
                     wall_s: s.wall_s,
                 };
-                let ckpt = backend.checkpoint(serde_json::to_string(&extra)?)?;
-                write_checkpoint(out, &ckpt)?;
+                match backend.checkpoint(serde_json::to_string(&extra)?) {
+                    Ok(ckpt) => write_checkpoint(out, &ckpt)?,
+                    Err(e) => late_warnings.push(format!("no checkpoint written: {e}")),
+                }
             } else if opts.resume {
                 // Used up: resuming from it again would redo what this run did.
                 let _ = std::fs::remove_file(out.join(CHECKPOINT));
@@ -838,7 +891,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
             // Ctrl-C: the state is a whole step; save it as a last snapshot and write every
             // result as at the end of a run.
             Ok(CoreError::Interrupted { time_s }) => {
-                let mut last = State::<R>::dry(grid.cells());
+                let mut last = State::<B::Real>::dry(grid.cells());
                 backend.read_state(&mut last)?;
                 // Outputs are written only after `advance_to` lands on them, so this time is later
                 // than every snapshot in the file.
@@ -852,8 +905,10 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
                     prev_tracked: prev_tracked.clone(),
                     wall_s,
                 };
-                let ckpt = backend.checkpoint(serde_json::to_string(&extra)?)?;
-                write_checkpoint(out, &ckpt)?;
+                match backend.checkpoint(serde_json::to_string(&extra)?) {
+                    Ok(ckpt) => write_checkpoint(out, &ckpt)?,
+                    Err(e) => late_warnings.push(format!("no checkpoint written: {e}")),
+                }
                 let steps = backend.steps();
                 let s = basintwin_core::RunSummary {
                     backend: backend.describe(),
@@ -937,6 +992,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
     // Plot.
     let mut warnings: Vec<String> = sc.warnings.clone();
     warnings.extend(model.warnings.iter().cloned());
+    warnings.extend(late_warnings);
     let gauge_lines: Vec<crate::plot::Line> = sc
         .gauges
         .iter()
@@ -979,7 +1035,7 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
         "start": sc.start,
         "scheme": sc.solver.scheme.name(),
         "backend": summary.backend,
-        "precision": R::NAME,
+        "precision": <B::Real as Real>::NAME,
         "grid": { "nx": grid.nx, "ny": grid.ny, "dx_m": grid.dx_m, "dy_m": grid.dy_m, "x_west_m": grid.x_west_m, "y_south_m": grid.y_south_m },
         "simulated_s": summary.simulated_s,
         "wall_s": summary.wall_s,

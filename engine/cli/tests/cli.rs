@@ -1134,6 +1134,94 @@ fn gridded_rain_and_infiltration_rasters() {
     );
 }
 
+/// `--backend gpu` runs the demo on whatever adapter there is (lavapipe in CI) and gives the
+/// CPU's gauge peaks; what the GPU backend cannot do yet is refused with exit code 2.
+#[test]
+fn gpu_backend_runs_the_demo_like_the_cpu() {
+    let d = tmpdir("gpu");
+    let edits = [
+        ("[terrain]", "[terrain]\ncoarsen = 2"),
+        ("duration_s = 3600", "duration_s = 1200"),
+    ];
+    let sc = scenario(&d, &edits);
+    let gpu = bin()
+        .arg("run")
+        .arg(&sc)
+        .args(["--backend", "gpu", "--quiet", "--output"])
+        .arg(d.join("gpu"))
+        .output()
+        .unwrap();
+    if gpu.status.code() == Some(2) && text(&gpu).contains("no GPU adapter") {
+        assert!(
+            std::env::var("BASINTWIN_REQUIRE_GPU").as_deref() != Ok("1"),
+            "BASINTWIN_REQUIRE_GPU=1 but {}",
+            text(&gpu)
+        );
+        eprintln!("skipped: {}", text(&gpu));
+        return;
+    }
+    assert!(gpu.status.success(), "{}", text(&gpu));
+    let cpu = bin()
+        .arg("run")
+        .arg(&sc)
+        .args(["--quiet", "--output"])
+        .arg(d.join("cpu"))
+        .output()
+        .unwrap();
+    assert!(cpu.status.success(), "{}", text(&cpu));
+    let read = |w: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join(w).join("summary.json")).unwrap())
+            .unwrap()
+    };
+    let (c, g) = (read("cpu"), read("gpu"));
+    assert!(
+        g["backend"].as_str().unwrap().starts_with("gpu"),
+        "{}",
+        g["backend"]
+    );
+    for (a, b) in c["gauges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(g["gauges"].as_array().unwrap())
+    {
+        let (la, lb) = (
+            a["peak_level_m"].as_f64().unwrap(),
+            b["peak_level_m"].as_f64().unwrap(),
+        );
+        println!("{}: peak level cpu {la:.4} m, gpu {lb:.4} m", a["name"]);
+        assert!((la - lb).abs() < 1e-3, "{a} vs {b}");
+        assert_eq!(a["peak_time_s"], b["peak_time_s"]);
+    }
+    assert!(g["mass_balance"]["relative_error"].as_f64().unwrap().abs() < 1e-5);
+    assert!(d.join("gpu/max_depth.tif").is_file() && d.join("gpu/snapshots.h5").is_file());
+    // f64 on the GPU, and features it does not have yet, are input errors.
+    let sc64 = scenario(&d, &[("precision = \"f32\"", "precision = \"f64\"")]);
+    let o = bin()
+        .arg("run")
+        .arg(&sc64)
+        .args(["--backend", "gpu"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("f32"), "{}", text(&o));
+    let dir = d.join("rain");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sc = example("valley_rain", &dir, &[]);
+    let o = bin()
+        .arg("run")
+        .arg(&sc)
+        .args(["--backend", "gpu"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("infiltration") && text(&o).contains("--backend cpu"),
+        "{}",
+        text(&o)
+    );
+}
+
 #[test]
 fn landuse_classes_give_the_same_roughness_as_the_manning_raster() {
     let d = tmpdir("landuse");
