@@ -34,68 +34,78 @@ fn dispatch(n: u64, groups_x: u32) -> (u32, u32) {
     (groups_x, y.max(1) as u32)
 }
 
-#[derive(Debug)]
-struct Pipelines {
-    plan: wgpu::ComputePipeline,
-    faces_x: wgpu::ComputePipeline,
-    faces_y: wgpu::ComputePipeline,
-    limit: wgpu::ComputePipeline,
-    update: wgpu::ComputePipeline,
-    finish: wgpu::ComputePipeline,
-    volume: wgpu::ComputePipeline,
+/// How many invocations a kernel of the step program runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Span {
+    /// One workgroup.
+    One,
+    Cells,
+    FacesX,
+    FacesY,
+    /// Both face directions in one dispatch (the larger count).
+    FacesXY,
+    /// The 2 (nx + ny) faces on the domain edge.
+    Edges,
 }
 
-/// Every buffer of the fv1 module, in binding order.
-#[derive(Debug)]
-struct Buffers {
-    params: wgpu::Buffer,
-    control: wgpu::Buffer,
-    h: wgpu::Buffer,
-    qx: wgpu::Buffer,
-    qy: wgpu::Buffer,
-    z: wgpu::Buffer,
-    gn2: wgpu::Buffer,
-    active: wgpu::Buffer,
-    fx: wgpu::Buffer,
-    fy: wgpu::Buffer,
-    scale: wgpu::Buffer,
-    maxima: wgpu::Buffer,
-    partials: wgpu::Buffer,
-    rain: wgpu::Buffer,
-}
-
-impl Buffers {
-    fn bind_group(&self, dev: &wgpu::Device, layout: &wgpu::BindGroupLayout) -> wgpu::BindGroup {
-        let bound: [&wgpu::Buffer; 14] = [
-            &self.params,
-            &self.control,
-            &self.h,
-            &self.qx,
-            &self.qy,
-            &self.z,
-            &self.gn2,
-            &self.active,
-            &self.fx,
-            &self.fy,
-            &self.scale,
-            &self.maxima,
-            &self.partials,
-            &self.rain,
-        ];
-        let entries: Vec<wgpu::BindGroupEntry> = bound
-            .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry {
-                binding: i as u32,
-                resource: b.as_entire_binding(),
-            })
-            .collect();
-        dev.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("fv1 bind group"),
-            layout,
-            entries: &entries,
-        })
+/// The kernels of one time step of `scheme`, in order (see each `.wgsl` file's header).
+fn program(scheme: Scheme) -> &'static [(&'static str, Span)] {
+    match scheme {
+        Scheme::Fv1 => &[
+            ("plan", Span::One),
+            ("faces_x", Span::FacesX),
+            ("faces_y", Span::FacesY),
+            ("limit", Span::Cells),
+            ("update", Span::Cells),
+            ("finish", Span::One),
+        ],
+        Scheme::Inertial => &[
+            ("plan", Span::One),
+            ("faces", Span::FacesXY),
+            ("edges", Span::Edges),
+            ("limit", Span::Cells),
+            ("update", Span::Cells),
+            ("commit", Span::FacesXY),
+            ("finish", Span::One),
+        ],
+        Scheme::Fv2 => &[],
     }
+}
+
+/// Binding numbers shared by every scheme's module (see the `@binding` lines of the shaders).
+mod bind {
+    pub const PARAMS: usize = 0;
+    pub const CONTROL: usize = 1;
+    pub const H: usize = 2;
+    pub const QX: usize = 3;
+    pub const QY: usize = 4;
+    pub const MAXIMA: usize = 11;
+    pub const PARTIALS: usize = 12;
+    pub const RAIN: usize = 13;
+    pub const COUNT: usize = 16;
+    /// Read-only bindings (bed, g n^2, mask, rain); the rest are read-write (0 is uniform).
+    pub const READ_ONLY: [usize; 4] = [5, 6, 7, 13];
+}
+
+/// The bind group of every buffer, binding `i` = `buf[i]`.
+fn bind_group(
+    dev: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    buf: &[wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buf
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
+    dev.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("bind group"),
+        layout,
+        entries: &entries,
+    })
 }
 
 /// The shallow-water solver on a GPU, in f32.
@@ -106,14 +116,14 @@ pub struct GpuBackend {
     cfg: SolverConfig,
     params: Params,
     control: Control,
-    buf: Buffers,
+    /// Every buffer, by binding number.
+    buf: Vec<wgpu::Buffer>,
     layout: wgpu::BindGroupLayout,
     bind_group: wgpu::BindGroup,
-    pipes: Pipelines,
-    /// Dispatch sizes: cells, x faces, y faces.
+    /// The step program: pipeline and dispatch size of each kernel.
+    steps_program: Vec<(wgpu::ComputePipeline, (u32, u32))>,
+    volume: wgpu::ComputePipeline,
     d_cells: (u32, u32),
-    d_fx: (u32, u32),
-    d_fy: (u32, u32),
     t_s: f64,
     steps: u64,
     ledger: MassLedger,
@@ -139,11 +149,14 @@ impl GpuBackend {
             .validate(&grid)
             .map_err(|e| GpuError::Unsupported(e.to_string()))?;
         let Some(src) = crate::shaders::scheme_source(cfg.scheme) else {
+            let have: Vec<String> = schemes().iter().map(|s| s.to_string()).collect();
             return Err(GpuError::Unsupported(format!(
-                "the GPU backend does not have the {} scheme yet (it has: fv1); use --backend cpu",
-                cfg.scheme
+                "the GPU backend does not have the {} scheme yet (it has: {}); use --backend cpu",
+                cfg.scheme,
+                have.join(", ")
             )));
         };
+        let inertial = cfg.scheme == Scheme::Inertial;
         let (nx, ny) = (grid.nx, grid.ny);
         let cells = grid.cells();
         // Sizes: every index is a u32 on the device, every array one storage binding.
@@ -166,10 +179,22 @@ impl GpuBackend {
         }
         let groups = (cells as u64).div_ceil(u64::from(WORKGROUP));
         let groups_x = (groups.min(u64::from(MAX_GROUPS))) as u32;
-        let d_cells = dispatch(cells as u64, groups_x);
-        let d_fx = dispatch(((nx + 1) * ny) as u64, groups_x);
-        let d_fy = dispatch((nx * (ny + 1)) as u64, groups_x);
-        if [d_cells.1, d_fx.1, d_fy.1].iter().any(|&y| y > MAX_GROUPS) {
+        let (nfx, nfy) = ((nx + 1) * ny, nx * (ny + 1));
+        let size_of = |span: Span| -> (u32, u32) {
+            match span {
+                Span::One => (1, 1),
+                Span::Cells => dispatch(cells as u64, groups_x),
+                Span::FacesX => dispatch(nfx as u64, groups_x),
+                Span::FacesY => dispatch(nfy as u64, groups_x),
+                Span::FacesXY => dispatch(nfx.max(nfy) as u64, groups_x),
+                Span::Edges => dispatch(2 * (nx + ny) as u64, groups_x),
+            }
+        };
+        let d_cells = size_of(Span::Cells);
+        if [Span::Cells, Span::FacesXY, Span::Edges]
+            .iter()
+            .any(|&s| size_of(s).1 > MAX_GROUPS)
+        {
             return Err(GpuError::Unsupported(format!(
                 "{nx} x {ny} cells: more workgroups than one dispatch allows"
             )));
@@ -248,7 +273,11 @@ impl GpuBackend {
             };
             if h > hd {
                 let c = (g * h).sqrt();
-                max_rate = max_rate.max((u.abs() + c) / grid.dx_m + (v.abs() + c) / grid.dy_m);
+                max_rate = max_rate.max(if inertial {
+                    c / grid.dx_m.min(grid.dy_m)
+                } else {
+                    (u.abs() + c) / grid.dx_m + (v.abs() + c) / grid.dy_m
+                });
             }
             let speed = (u * u + v * v).sqrt();
             let a = if h > cfg.arrival_depth_m { 0.0 } else { -1.0 };
@@ -278,28 +307,69 @@ impl GpuBackend {
             max_rate: max_rate as f32,
             ..Control::default()
         };
-        let buf = Buffers {
-            params: dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("fv1 params"),
-                contents: bytemuck::bytes_of(&params),
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            }),
-            control: storage("control", bytemuck::bytes_of(&control)),
-            h: storage("h", bytemuck::cast_slice(&h0)),
-            qx: storage("qx", bytemuck::cast_slice(&qx0)),
-            qy: storage("qy", bytemuck::cast_slice(&qy0)),
-            z: storage("z", bytemuck::cast_slice(&z)),
-            gn2: storage("g n^2", bytemuck::cast_slice(&gn2)),
-            active: storage("active", bytemuck::cast_slice(&active)),
-            fx: zeros("fv1 fluxes x faces", 16 * ((nx + 1) * ny) as u64),
-            fy: zeros("fv1 fluxes y faces", 16 * (nx * (ny + 1)) as u64),
-            scale: zeros("fv1 outflow scale", 4 * cells as u64),
-            maxima: storage("maxima", bytemuck::cast_slice(&maxima0)),
-            partials: zeros("partials", 16 * u64::from(n_partials)),
-            rain: zeros("rain series", 16),
+        // Inertial: face discharges start as the mean of the two cells' (interior faces
+        // between active cells), as on the CPU.
+        let (face_x, face_y): (Vec<f32>, Vec<f32>) = if inertial {
+            let act = |i: usize, j: usize| terrain.active[j * nx + i];
+            let mut fxv = vec![0.0f32; nfx];
+            let mut fyv = vec![0.0f32; nfy];
+            for j in 0..ny {
+                for a in 1..nx {
+                    if act(a - 1, j) && act(a, j) {
+                        fxv[j * (nx + 1) + a] = 0.5 * (qx0[j * nx + a - 1] + qx0[j * nx + a]);
+                    }
+                }
+            }
+            for a in 1..ny {
+                for i in 0..nx {
+                    if act(i, a - 1) && act(i, a) {
+                        fyv[a * nx + i] = 0.5 * (qy0[(a - 1) * nx + i] + qy0[a * nx + i]);
+                    }
+                }
+            }
+            (fxv, fyv)
+        } else {
+            (Vec::new(), Vec::new())
         };
+        let mut buf: Vec<wgpu::Buffer> = Vec::with_capacity(bind::COUNT);
+        buf.push(dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("params"),
+            contents: bytemuck::bytes_of(&params),
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        }));
+        buf.push(storage("control", bytemuck::bytes_of(&control)));
+        buf.push(storage("h", bytemuck::cast_slice(&h0)));
+        buf.push(storage("qx", bytemuck::cast_slice(&qx0)));
+        buf.push(storage("qy", bytemuck::cast_slice(&qy0)));
+        buf.push(storage("z", bytemuck::cast_slice(&z)));
+        buf.push(storage("g n^2", bytemuck::cast_slice(&gn2)));
+        buf.push(storage("mask", bytemuck::cast_slice(&active)));
+        if inertial {
+            buf.push(storage(
+                "inertial discharge x faces",
+                bytemuck::cast_slice(&face_x),
+            ));
+            buf.push(storage(
+                "inertial discharge y faces",
+                bytemuck::cast_slice(&face_y),
+            ));
+        } else {
+            buf.push(zeros("fluxes x faces", 16 * nfx as u64));
+            buf.push(zeros("fluxes y faces", 16 * nfy as u64));
+        }
+        buf.push(zeros("outflow scale", 4 * cells as u64));
+        buf.push(storage("maxima", bytemuck::cast_slice(&maxima0)));
+        buf.push(zeros("partials", 16 * u64::from(n_partials)));
+        buf.push(zeros("rain series", 16));
+        if inertial {
+            buf.push(zeros("inertial new discharge x faces", 4 * nfx as u64));
+            buf.push(zeros("inertial new discharge y faces", 4 * nfy as u64));
+        } else {
+            buf.push(zeros("unused 14", 16));
+            buf.push(zeros("unused 15", 16));
+        }
         let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("fv1.wgsl"),
+            label: Some(cfg.scheme.name()),
             source: wgpu::ShaderSource::Wgsl(src.into()),
         });
         let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
@@ -314,34 +384,29 @@ impl GpuBackend {
         };
         let rw = wgpu::BufferBindingType::Storage { read_only: false };
         let ro = wgpu::BufferBindingType::Storage { read_only: true };
-        let kinds = [
-            wgpu::BufferBindingType::Uniform,
-            rw,
-            rw,
-            rw,
-            rw,
-            ro,
-            ro,
-            ro,
-            rw,
-            rw,
-            rw,
-            rw,
-            rw,
-            ro,
-        ];
+        let kinds: Vec<wgpu::BufferBindingType> = (0..bind::COUNT)
+            .map(|i| {
+                if i == bind::PARAMS {
+                    wgpu::BufferBindingType::Uniform
+                } else if bind::READ_ONLY.contains(&i) {
+                    ro
+                } else {
+                    rw
+                }
+            })
+            .collect();
         let entries: Vec<wgpu::BindGroupLayoutEntry> = kinds
             .iter()
             .enumerate()
             .map(|(i, t)| entry(i as u32, *t))
             .collect();
         let layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("fv1 bindings"),
+            label: Some("bindings"),
             entries: &entries,
         });
-        let bind_group = buf.bind_group(dev, &layout);
+        let bind_group = bind_group(dev, &layout, &buf);
         let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("fv1 pipeline layout"),
+            label: Some("pipeline layout"),
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
@@ -355,15 +420,11 @@ impl GpuBackend {
                 cache: None,
             })
         };
-        let pipes = Pipelines {
-            plan: pipe("plan"),
-            faces_x: pipe("faces_x"),
-            faces_y: pipe("faces_y"),
-            limit: pipe("limit"),
-            update: pipe("update"),
-            finish: pipe("finish"),
-            volume: pipe("volume"),
-        };
+        let steps_program = program(cfg.scheme)
+            .iter()
+            .map(|&(name, span)| (pipe(name), size_of(span)))
+            .collect();
+        let volume_pipe = pipe("volume");
         let area = grid.cell_area_m2();
         Ok(Self {
             ledger: MassLedger::new(volume * area),
@@ -375,10 +436,9 @@ impl GpuBackend {
             buf,
             layout,
             bind_group,
-            pipes,
+            steps_program,
+            volume: volume_pipe,
             d_cells,
-            d_fx,
-            d_fy,
             t_s: 0.0,
             steps: 0,
             forcing: Forcing::default(),
@@ -423,7 +483,7 @@ impl GpuBackend {
         }
         if let Some(r) = &forcing.rain_mm_h {
             let n = r.points().len();
-            self.buf.rain = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            self.buf[bind::RAIN] = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("rain series"),
                 size: (8 * n as u64).max(16),
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
@@ -440,8 +500,8 @@ impl GpuBackend {
     fn rebind(&mut self) {
         self.ctx
             .queue
-            .write_buffer(&self.buf.params, 0, bytemuck::bytes_of(&self.params));
-        self.bind_group = self.buf.bind_group(&self.ctx.device, &self.layout);
+            .write_buffer(&self.buf[bind::PARAMS], 0, bytemuck::bytes_of(&self.params));
+        self.bind_group = bind_group(&self.ctx.device, &self.layout, &self.buf);
     }
 
     /// Reads `bytes` bytes of `src` back to the host (blocking).
@@ -495,36 +555,29 @@ impl GpuBackend {
             .ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("fv1 steps"),
+                label: Some("time steps"),
             });
         {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("fv1 steps"),
+                label: Some("time steps"),
                 timestamp_writes: None,
             });
             pass.set_bind_group(0, &self.bind_group, &[]);
             for _ in 0..n {
-                let p = &self.pipes;
-                pass.set_pipeline(&p.plan);
-                pass.dispatch_workgroups(1, 1, 1);
-                pass.set_pipeline(&p.faces_x);
-                pass.dispatch_workgroups(self.d_fx.0, self.d_fx.1, 1);
-                pass.set_pipeline(&p.faces_y);
-                pass.dispatch_workgroups(self.d_fy.0, self.d_fy.1, 1);
-                pass.set_pipeline(&p.limit);
-                pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
-                pass.set_pipeline(&p.update);
-                pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
-                pass.set_pipeline(&p.finish);
-                pass.dispatch_workgroups(1, 1, 1);
+                for (pipeline, (x, y)) in &self.steps_program {
+                    pass.set_pipeline(pipeline);
+                    pass.dispatch_workgroups(*x, *y, 1);
+                }
             }
         }
         self.ctx.queue.submit([enc.finish()]);
     }
 
     fn read_control(&mut self) -> Result<Control, GpuError> {
-        let bytes =
-            self.read_back(&[(&self.buf.control, std::mem::size_of::<Control>() as u64)])?;
+        let bytes = self.read_back(&[(
+            &self.buf[bind::CONTROL],
+            std::mem::size_of::<Control>() as u64,
+        )])?;
         let c: Control = bytemuck::pod_read_unaligned(&bytes[0]);
         Ok(c)
     }
@@ -543,12 +596,12 @@ impl GpuBackend {
                 timestamp_writes: None,
             });
             pass.set_bind_group(0, &self.bind_group, &[]);
-            pass.set_pipeline(&self.pipes.volume);
+            pass.set_pipeline(&self.volume);
             pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
         }
         self.ctx.queue.submit([enc.finish()]);
         let n = u64::from(self.params.n_partials) * 16;
-        let bytes = self.read_back(&[(&self.buf.partials, n)])?;
+        let bytes = self.read_back(&[(&self.buf[bind::PARTIALS], n)])?;
         let parts: &[[f32; 4]] = bytemuck::cast_slice(&bytes[0]);
         let depth: f64 = parts.iter().map(|p| f64::from(p[3])).sum();
         Ok(depth * self.grid.cell_area_m2())
@@ -600,7 +653,11 @@ impl Backend for GpuBackend {
             ..Control::default()
         };
         let q = &self.ctx.queue;
-        q.write_buffer(&self.buf.control, 0, bytemuck::bytes_of(&self.control));
+        q.write_buffer(
+            &self.buf[bind::CONTROL],
+            0,
+            bytemuck::bytes_of(&self.control),
+        );
         if let Some(r) = &self.forcing.rain_mm_h {
             // Times relative to the start of this call keep f32 precise over long runs.
             let pts: Vec<[f32; 2]> = r
@@ -608,7 +665,7 @@ impl Backend for GpuBackend {
                 .iter()
                 .map(|&(t, v)| [(t - self.t_s) as f32, v as f32])
                 .collect();
-            q.write_buffer(&self.buf.rain, 0, bytemuck::cast_slice(&pts));
+            q.write_buffer(&self.buf[bind::RAIN], 0, bytemuck::cast_slice(&pts));
         }
         let mut c;
         loop {
@@ -668,7 +725,11 @@ impl Backend for GpuBackend {
     fn read_state(&mut self, out: &mut State<f32>) -> basintwin_core::Result<()> {
         let n = 4 * self.grid.cells() as u64;
         let bytes = self
-            .read_back(&[(&self.buf.h, n), (&self.buf.qx, n), (&self.buf.qy, n)])
+            .read_back(&[
+                (&self.buf[bind::H], n),
+                (&self.buf[bind::QX], n),
+                (&self.buf[bind::QY], n),
+            ])
             .map_err(Self::runtime)?;
         out.h = bytemuck::pod_collect_to_vec(&bytes[0]);
         out.qx = bytemuck::pod_collect_to_vec(&bytes[1]);
@@ -679,7 +740,7 @@ impl Backend for GpuBackend {
     fn read_maxima(&mut self, out: &mut Maxima<f32>) -> basintwin_core::Result<()> {
         let n = 16 * self.grid.cells() as u64;
         let bytes = self
-            .read_back(&[(&self.buf.maxima, n)])
+            .read_back(&[(&self.buf[bind::MAXIMA], n)])
             .map_err(Self::runtime)?;
         let m: Vec<[f32; 4]> = bytemuck::pod_collect_to_vec(&bytes[0]);
         out.depth_m = m.iter().map(|v| v[0]).collect();

@@ -7,12 +7,14 @@ use basintwin_core::Scheme;
 pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 pub const STEP: &str = include_str!("../../../shaders/step.wgsl");
 pub const FV1: &str = include_str!("../../../shaders/fv1.wgsl");
+pub const INERTIAL: &str = include_str!("../../../shaders/inertial.wgsl");
 
 /// The complete module of `scheme`, or `None` when the GPU backend does not have it yet.
 pub fn scheme_source(scheme: Scheme) -> Option<String> {
     let body = match scheme {
         Scheme::Fv1 => FV1,
-        Scheme::Fv2 | Scheme::Inertial => return None,
+        Scheme::Inertial => INERTIAL,
+        Scheme::Fv2 => return None,
     };
     Some(format!("{COMMON}\n{body}\n{STEP}"))
 }

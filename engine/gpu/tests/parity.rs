@@ -48,8 +48,14 @@ fn max_diff(a: &[f32], b: &[f32]) -> f64 {
 /// relative to the 8 m of water behind the dam, in the mean and at the worst cell.
 #[test]
 fn dam_break_matches_the_cpu() {
+    for scheme in basintwin_gpu::backend::schemes() {
+        dam_break(scheme);
+    }
+}
+
+fn dam_break(scheme: Scheme) {
     let case = cases::valley_dam_break(160, 60, 20.0).unwrap();
-    let cfg = SolverConfig::new(Scheme::Fv1).with_boundaries(Boundaries {
+    let cfg = SolverConfig::new(scheme).with_boundaries(Boundaries {
         east: BoundaryKind::Free,
         ..Boundaries::walls()
     });
@@ -79,7 +85,7 @@ fn dam_break_matches_the_cpu() {
             / n as f64;
     let (la, lb) = (cpu.ledger(), gpu.ledger());
     println!(
-        "dam break at 300 s: steps cpu {} gpu {}; depth difference mean {mean:.2e} m, worst {worst:.2e} m; volume cpu {:.3} gpu {:.3} m3; outflow cpu {:.3} gpu {:.3}; gpu mass error {:.2e}",
+        "{scheme} dam break at 300 s: steps cpu {} gpu {}; depth difference mean {mean:.2e} m, worst {worst:.2e} m; volume cpu {:.3} gpu {:.3} m3; outflow cpu {:.3} gpu {:.3}; gpu mass error {:.2e}",
         cpu.steps(),
         gpu.steps(),
         la.volume_m3,
@@ -124,12 +130,18 @@ fn lake_at_rest_stays_at_rest() {
         Manning::Uniform(0.03),
     )
     .unwrap();
-    let state = State::<f32>::from_level(&terrain, 1.0);
+    for scheme in basintwin_gpu::backend::schemes() {
+        lake(scheme, &grid, &terrain);
+    }
+}
+
+fn lake(scheme: Scheme, grid: &Grid, terrain: &Terrain) {
+    let state = State::<f32>::from_level(terrain, 1.0);
     let mut cpu = CpuBackend::new(
         grid.clone(),
-        &terrain,
+        terrain,
         state.clone(),
-        SolverConfig::new(Scheme::Fv1),
+        SolverConfig::new(scheme),
         None,
     )
     .unwrap();
@@ -140,18 +152,12 @@ fn lake_at_rest_stays_at_rest() {
         .map(|k| f64::from((c.qx[k].powi(2) + c.qy[k].powi(2)).sqrt() / c.h[k]))
         .fold(0.0, f64::max);
     println!(
-        "lake at rest on the CPU in f32: {} steps, largest speed {cpu_speed:.2e} m/s",
+        "{scheme} lake at rest on the CPU in f32: {} steps, largest speed {cpu_speed:.2e} m/s",
         cpu.steps()
     );
     let Some(ctx) = context() else { return };
-    let mut gpu = GpuBackend::new(
-        ctx,
-        grid.clone(),
-        &terrain,
-        state,
-        SolverConfig::new(Scheme::Fv1),
-    )
-    .unwrap();
+    let mut gpu =
+        GpuBackend::new(ctx, grid.clone(), terrain, state, SolverConfig::new(scheme)).unwrap();
     gpu.advance_to(20.0).unwrap();
     let mut s = State::dry(grid.cells());
     gpu.read_state(&mut s).unwrap();
@@ -160,7 +166,7 @@ fn lake_at_rest_stays_at_rest() {
         .map(|k| f64::from((s.qx[k].powi(2) + s.qy[k].powi(2)).sqrt() / s.h[k]))
         .fold(0.0, f64::max);
     println!(
-        "lake at rest on the GPU: {} steps, largest speed {speed:.2e} m/s",
+        "{scheme} lake at rest on the GPU: {} steps, largest speed {speed:.2e} m/s",
         gpu.steps()
     );
     // Both backends in f32 reach 4.2e-6 m/s here, at a 1 m deep cell: the surface of a lake
@@ -176,6 +182,12 @@ fn lake_at_rest_stays_at_rest() {
 /// A closed box with rain: the GPU's ledger balances (f32 state, compensated sums).
 #[test]
 fn closed_box_with_rain_conserves_mass() {
+    for scheme in basintwin_gpu::backend::schemes() {
+        closed_box(scheme);
+    }
+}
+
+fn closed_box(scheme: Scheme) {
     let case = cases::flat_dam_break(64, 48, 5.0).unwrap();
     let Some(ctx) = context() else { return };
     let mut gpu = GpuBackend::new(
@@ -183,7 +195,7 @@ fn closed_box_with_rain_conserves_mass() {
         case.grid.clone(),
         &case.terrain,
         State::from_depth(&case.depth_m),
-        SolverConfig::new(Scheme::Fv1),
+        SolverConfig::new(scheme),
     )
     .unwrap();
     gpu.set_forcing(Forcing {
@@ -199,7 +211,7 @@ fn closed_box_with_rain_conserves_mass() {
     let l = gpu.ledger();
     let rain = 0.5 * 50.0 * 300.0 / 3.6e6 * case.grid.cells() as f64 * 25.0;
     println!(
-        "closed box: {l}\nrain expected {rain:.4} m3, relative error {:.2e}",
+        "{scheme} closed box: {l}\nrain expected {rain:.4} m3, relative error {:.2e}",
         l.relative_error()
     );
     assert!(
@@ -214,6 +226,12 @@ fn closed_box_with_rain_conserves_mass() {
 /// Two runs of the same model give bitwise the same fields.
 #[test]
 fn runs_are_deterministic() {
+    for scheme in basintwin_gpu::backend::schemes() {
+        deterministic(scheme);
+    }
+}
+
+fn deterministic(scheme: Scheme) {
     let case = cases::valley_dam_break(120, 50, 20.0).unwrap();
     let run = || {
         let ctx = context()?;
@@ -222,7 +240,7 @@ fn runs_are_deterministic() {
             case.grid.clone(),
             &case.terrain,
             State::from_depth(&case.depth_m),
-            SolverConfig::new(Scheme::Fv1),
+            SolverConfig::new(scheme),
         )
         .unwrap();
         gpu.advance_to(120.0).unwrap();

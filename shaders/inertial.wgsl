@@ -1,0 +1,309 @@
+// inertial.wgsl — the local inertial scheme (Bates et al. 2010; de Almeida et al. 2012, theta
+// weighting) on the staggered grid, the GPU twin of `CpuBackend::step_inertial`:
+//   faces    new discharges through every interior face of both directions, from the old ones
+//            (Rust twin: `cpu::rows::inertial_faces`)
+//   edges    the faces on the domain edge: free outflow copies the inner face outward only,
+//            normal depth drives outflow against a lowered ghost (Rust twin: the edge part of
+//            `step_inertial`, `normal_depth_face`)
+//   limit    outflow-limiting factor of each cell (Rust twin: `cpu::rows::inertial_scale`)
+//   update   depth update, cell discharges, CFL rate, maxima (Rust twin: `inertial_cells`)
+//   commit   the limited new discharges become the old ones of the next step
+//   volume   per-workgroup water depth sums, for the ledger at output times
+// Prepended: common.wgsl; appended: step.wgsl.
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> control: Control;
+@group(0) @binding(2) var<storage, read_write> h: array<f32>;
+@group(0) @binding(3) var<storage, read_write> qx: array<f32>;
+@group(0) @binding(4) var<storage, read_write> qy: array<f32>;
+@group(0) @binding(5) var<storage, read> z: array<f32>;
+@group(0) @binding(6) var<storage, read> gn2: array<f32>;
+@group(0) @binding(7) var<storage, read> mask: array<u32>;
+// Unit discharges through x faces ((nx + 1) ny, positive east) and y faces (nx (ny + 1),
+// positive north): old (8, 9) and new (14, 15).
+@group(0) @binding(8) var<storage, read_write> qfx: array<f32>;
+@group(0) @binding(9) var<storage, read_write> qfy: array<f32>;
+@group(0) @binding(10) var<storage, read_write> scale: array<f32>;
+@group(0) @binding(11) var<storage, read_write> maxima: array<vec4<f32>>;
+@group(0) @binding(12) var<storage, read_write> partials: array<vec4<f32>>;
+@group(0) @binding(13) var<storage, read> rain: array<vec2<f32>>;
+@group(0) @binding(14) var<storage, read_write> qfx_new: array<f32>;
+@group(0) @binding(15) var<storage, read_write> qfy_new: array<f32>;
+
+// Rust twin: `numerics::inertial::face_discharge`. `q` = (old q, q behind, q ahead);
+// `lr` = (eta_l, eta_r, z_l, z_r).
+fn face_discharge(q: vec3<f32>, lr: vec4<f32>, g_n2: f32, dt: f32, inv_d: f32) -> f32 {
+    let h_f = max(lr.x, lr.y) - max(lr.z, lr.w);
+    let theta = params.theta;
+    let q_avg = theta * q.x + 0.5 * (1.0 - theta) * (q.y + q.z);
+    let num = q_avg - params.g * h_f * dt * (lr.y - lr.x) * inv_d;
+    let hs = max(h_f, 1e-30);
+    let h73 = hs * hs * pow(hs, 1.0 / 3.0);
+    let qn = num / (1.0 + dt * g_n2 * abs(q.x) / h73);
+    return select(0.0, qn, h_f > params.h_dry);
+}
+
+fn is_active(k: u32) -> bool {
+    return mask[k] != 0u;
+}
+
+// The new discharge of interior face `a` of line `line` (between positions a - 1 and a),
+// zero next to inactive cells; edge faces are left to `edges`.
+fn interior_face(a: u32, line: u32, y_dir: bool, dt: f32) -> f32 {
+    let n = select(params.nx, params.ny, y_dir);
+    if a == 0u || a >= n {
+        return 0.0;
+    }
+    let stride = select(1u, params.nx, y_dir);
+    let base = select(line * params.nx, line, y_dir);
+    let kl = base + (a - 1u) * stride;
+    let kr = base + a * stride;
+    if !is_active(kl) || !is_active(kr) {
+        return 0.0;
+    }
+    // Faces along the line: x faces of row `line` are line * (nx + 1) + a; y faces of column
+    // `line` are a * nx + line.
+    var q: vec3<f32>;
+    if y_dir {
+        q = vec3<f32>(qfy[a * params.nx + line], qfy[(a - 1u) * params.nx + line], qfy[(a + 1u) * params.nx + line]);
+    } else {
+        let f = line * (params.nx + 1u) + a;
+        q = vec3<f32>(qfx[f], qfx[f - 1u], qfx[f + 1u]);
+    }
+    let lr = vec4<f32>(h[kl] + z[kl], h[kr] + z[kr], z[kl], z[kr]);
+    let inv_d = 1.0 / select(params.dx, params.dy, y_dir);
+    return face_discharge(q, lr, 0.5 * (gn2[kl] + gn2[kr]), dt, inv_d);
+}
+
+@compute @workgroup_size(256)
+fn faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let f = cell_index(wg, lid, params.groups_x);
+    let dt = control.dt;
+    if dt <= 0.0 {
+        return;
+    }
+    let nfx = (params.nx + 1u) * params.ny;
+    let nfy = params.nx * (params.ny + 1u);
+    if f < nfx {
+        qfx_new[f] = interior_face(f % (params.nx + 1u), f / (params.nx + 1u), false, dt);
+    }
+    if f < nfy {
+        qfy_new[f] = interior_face(f / params.nx, f % params.nx, true, dt);
+    }
+}
+
+// Rust twin: `cpu::normal_depth_face` — outflow through an edge face against a ghost with the
+// interior depth on a bed lower by `drop`; `high`: the ghost is east / north.
+fn normal_depth_face(q_old: f32, k: u32, drop: f32, high: bool, dt: f32, inv_d: f32) -> f32 {
+    let eta = h[k] + z[k];
+    var lr = vec4<f32>(eta - drop, eta, z[k] - drop, z[k]);
+    if high {
+        lr = vec4<f32>(eta, eta - drop, z[k], z[k] - drop);
+    }
+    let q = face_discharge(vec3<f32>(q_old), lr, gn2[k], dt, inv_d);
+    return select(min(q, 0.0), max(q, 0.0), high);
+}
+
+// One edge face per invocation: west faces of rows 0..ny, east, south of columns 0..nx, north.
+@compute @workgroup_size(256)
+fn edges(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let e = cell_index(wg, lid, params.groups_x);
+    let nx = params.nx;
+    let ny = params.ny;
+    let dt = control.dt;
+    if e >= 2u * (nx + ny) || dt <= 0.0 {
+        return;
+    }
+    if e < 2u * ny {
+        let j = e % ny;
+        let high = e >= ny;
+        let k = select(j * nx, j * nx + nx - 1u, high);
+        let f = select(j * (nx + 1u), j * (nx + 1u) + nx, high);
+        let kind = select(params.bc_west, params.bc_east, high);
+        var q = 0.0;
+        if is_active(k) {
+            if kind == 1u && nx > 1u {
+                q = select(min(qfx_new[f + 1u], 0.0), max(qfx_new[f - 1u], 0.0), high);
+            } else if kind == 2u {
+                let slope = select(params.slope_west, params.slope_east, high);
+                q = normal_depth_face(qfx[f], k, slope * params.dx, high, dt, 1.0 / params.dx);
+            }
+        }
+        qfx_new[f] = q;
+    } else {
+        let i = (e - 2u * ny) % nx;
+        let high = e - 2u * ny >= nx;
+        let k = select(i, (ny - 1u) * nx + i, high);
+        let f = select(i, ny * nx + i, high);
+        let kind = select(params.bc_south, params.bc_north, high);
+        var q = 0.0;
+        if is_active(k) {
+            if kind == 1u && ny > 1u {
+                q = select(min(qfy_new[nx + i], 0.0), max(qfy_new[(ny - 1u) * nx + i], 0.0), high);
+            } else if kind == 2u {
+                let slope = select(params.slope_south, params.slope_north, high);
+                q = normal_depth_face(qfy[f], k, slope * params.dy, high, dt, 1.0 / params.dy);
+            }
+        }
+        qfy_new[f] = q;
+    }
+}
+
+@compute @workgroup_size(256)
+fn limit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let k = cell_index(wg, lid, params.groups_x);
+    if k >= params.cells || control.dt <= 0.0 {
+        return;
+    }
+    let i = k % params.nx;
+    let j = k / params.nx;
+    let w = qfx_new[j * (params.nx + 1u) + i];
+    let e = qfx_new[j * (params.nx + 1u) + i + 1u];
+    let s = qfy_new[k];
+    let nn = qfy_new[k + params.nx];
+    let out_depth = control.dt * ((max(e, 0.0) - min(w, 0.0)) / params.dx
+        + (max(nn, 0.0) - min(s, 0.0)) / params.dy);
+    scale[k] = outflow_scale(h[k], out_depth);
+}
+
+// The new discharge of x face `f` (or y face, `y_dir`) scaled by its upwind cell's factor
+// (Rust twin: `cpu::rows::inertial_apply_scale`; at edges only outflow is limited).
+fn limited(f: u32, y_dir: bool) -> f32 {
+    let nx = params.nx;
+    var q: f32;
+    var behind = 0xffffffffu;
+    var ahead = 0xffffffffu;
+    if y_dir {
+        q = qfy_new[f];
+        let a = f / nx;
+        let i = f % nx;
+        if a > 0u {
+            behind = (a - 1u) * nx + i;
+        }
+        if a < params.ny {
+            ahead = a * nx + i;
+        }
+    } else {
+        q = qfx_new[f];
+        let a = f % (nx + 1u);
+        let j = f / (nx + 1u);
+        if a > 0u {
+            behind = j * nx + a - 1u;
+        }
+        if a < nx {
+            ahead = j * nx + a;
+        }
+    }
+    var s = 1.0;
+    if q > 0.0 && behind != 0xffffffffu {
+        s = scale[behind];
+    }
+    if q < 0.0 && ahead != 0xffffffffu {
+        s = scale[ahead];
+    }
+    return q * s;
+}
+
+var<workgroup> wg_part: array<vec4<f32>, 256>;
+
+@compute @workgroup_size(256)
+fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let k = cell_index(wg, lid, params.groups_x);
+    let dt = control.dt;
+    var part = vec4<f32>(0.0);
+    if k < params.cells && dt > 0.0 && is_active(k) {
+        let nx = params.nx;
+        let i = k % nx;
+        let j = k / nx;
+        let w = limited(j * (nx + 1u) + i, false);
+        let e = limited(j * (nx + 1u) + i + 1u, false);
+        let s = limited(k, true);
+        let nn = limited(k + nx, true);
+        let hn = h[k] + dt / params.dx * (w - e) + dt / params.dy * (s - nn) + control.rain_step;
+        let hc = max(hn, 0.0);
+        let wet = hc > params.h_dry;
+        let qxn = select(0.0, 0.5 * (w + e), wet);
+        let qyn = select(0.0, 0.5 * (s + nn), wet);
+        let hs = select(1.0, hc, wet);
+        let u = select(0.0, qxn / hs, wet);
+        let v = select(0.0, qyn / hs, wet);
+        // Rust twin: `numerics::cfl::inertial_rate`.
+        let rate = select(0.0, sqrt(params.g * hc) / min(params.dx, params.dy), wet);
+        let finite = hn == hn && abs(hn) < 1e30;
+        h[k] = hc;
+        qx[k] = qxn;
+        qy[k] = qyn;
+        let t_new = control.t_base + control.elapsed + dt;
+        maxima[k] = track(hc, sqrt(u * u + v * v), t_new, params.arrival_depth, maxima[k]);
+        part = vec4<f32>(rate, max(-hn, 0.0), select(1.0, 0.0, finite), 0.0);
+    }
+    wg_part[lid] = part;
+    workgroupBarrier();
+    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
+        if lid < st {
+            let a = wg_part[lid];
+            let b = wg_part[lid + st];
+            wg_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, max(a.z, b.z), 0.0);
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        partials[wg.y * params.groups_x + wg.x] = wg_part[0];
+    }
+}
+
+@compute @workgroup_size(256)
+fn commit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let f = cell_index(wg, lid, params.groups_x);
+    if control.dt <= 0.0 {
+        return;
+    }
+    if f < (params.nx + 1u) * params.ny {
+        qfx[f] = limited(f, false);
+    }
+    if f < params.nx * (params.ny + 1u) {
+        qfy[f] = limited(f, true);
+    }
+}
+
+// Per-workgroup sums of the depth (the volume is summed on the host in f64).
+@compute @workgroup_size(256)
+fn volume(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let k = cell_index(wg, lid, params.groups_x);
+    var d = 0.0;
+    if k < params.cells && is_active(k) {
+        d = h[k];
+    }
+    wg_part[lid] = vec4<f32>(d, 0.0, 0.0, 0.0);
+    workgroupBarrier();
+    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
+        if lid < st {
+            wg_part[lid] = wg_part[lid] + wg_part[lid + st];
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        partials[wg.y * params.groups_x + wg.x].w = wg_part[0].x;
+    }
+}
+
+// Inflow and outflow (m^3/s) through edge face `f` (order as in `edges`), after limiting.
+// Rust twin: `cpu::edge_flows`.
+fn boundary_flow(f: u32) -> vec2<f32> {
+    let nx = params.nx;
+    let ny = params.ny;
+    var q_in = 0.0;
+    var len = params.dy;
+    if f < ny {
+        q_in = limited(f * (nx + 1u), false);
+    } else if f < 2u * ny {
+        q_in = -limited((f - ny) * (nx + 1u) + nx, false);
+    } else if f < 2u * ny + nx {
+        q_in = limited(f - 2u * ny, true);
+        len = params.dx;
+    } else {
+        q_in = -limited(ny * nx + (f - 2u * ny - nx), true);
+        len = params.dx;
+    }
+    return vec2<f32>(max(q_in, 0.0) * len, max(-q_in, 0.0) * len);
+}
