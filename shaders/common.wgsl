@@ -34,6 +34,11 @@ struct Params {
     active_cells: u32,
     n_rain: u32,
     theta: f32,
+    // Runge-Kutta stages per step: 2 for fv2, 1 otherwise.
+    rk_stages: u32,
+    pad_a: u32,
+    pad_b: u32,
+    pad_c: u32,
 }
 
 // Time-step state, read and written on the device only; the host resets it per target time and
@@ -53,7 +58,8 @@ struct Control {
     steps: u32,
     // 1: a non-finite depth appeared; 2: the time step collapsed below min_dt.
     failed: u32,
-    pad0: u32,
+    // fv2: 0 in the first Runge-Kutta stage, 1 in the second.
+    stage: u32,
     pad1: u32,
     pad2: u32,
     // Water budget of this call as compensated sums (hi, lo): boundary inflow, boundary

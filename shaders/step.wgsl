@@ -1,6 +1,7 @@
 // step.wgsl — the time step on the device: `plan` chooses it before a step, `finish` reduces
 // the cell kernels' partials after it (largest CFL rate, positivity corrections, a non-finite
-// depth) and books the water budget. Deterministic: every reduction runs in a fixed order.
+// depth) and books the water budget; `finish_stage` does the bookkeeping between fv2's two
+// Runge-Kutta stages. Deterministic: every reduction runs in a fixed order.
 //
 // Expects from the scheme's module: `params`, `control`, `partials`, `rain` (bindings) and
 // `boundary_flow(face)` (inflow and outflow in m^3/s through edge face `face` of
@@ -48,6 +49,7 @@ fn series_integral(a: f32, b: f32) -> f32 {
 // Rust twin: `numerics::cfl::next_dt` (with the collapse check of `Backend::advance_to`).
 @compute @workgroup_size(1)
 fn plan() {
+    control.stage = 0u;
     if control.done != 0u {
         control.dt = 0.0;
         control.rain_step = 0.0;
@@ -75,8 +77,9 @@ fn plan() {
 var<workgroup> red_rate: array<f32, 256>;
 var<workgroup> red_sum: array<vec4<f32>, 256>;
 
-@compute @workgroup_size(256)
-fn finish(@builtin(local_invocation_index) lid: u32) {
+// The reductions of `finish` and `finish_stage`: thread 0 ends with (rate) in red_rate[0] and
+// (correction depth, inflow, outflow, bad) in red_sum[0].
+fn reduce_step(lid: u32) {
     var rate = 0.0;
     var corr = 0.0;
     var bad = 0.0;
@@ -106,13 +109,41 @@ fn finish(@builtin(local_invocation_index) lid: u32) {
         }
         workgroupBarrier();
     }
+}
+
+// fv2, after its first stage: books that stage's boundary flow and positivity corrections
+// (each with weight 1/2, as `CpuBackend::step_fv2` does) and switches to the second stage.
+@compute @workgroup_size(256)
+fn finish_stage(@builtin(local_invocation_index) lid: u32) {
+    reduce_step(lid);
     if lid == 0u {
         let dt = control.dt;
         if dt > 0.0 {
             let tot = red_sum[0];
             let area = params.dx * params.dy;
-            control.ledger[0] = two_sum_add(control.ledger[0], tot.y * dt);
-            control.ledger[1] = two_sum_add(control.ledger[1], tot.z * dt);
+            control.ledger[0] = two_sum_add(control.ledger[0], 0.5 * tot.y * dt);
+            control.ledger[1] = two_sum_add(control.ledger[1], 0.5 * tot.z * dt);
+            control.ledger[3] = two_sum_add(control.ledger[3], 0.5 * tot.x * area);
+            if tot.w > 0.0 {
+                control.failed = 1u;
+                control.done = 1u;
+            }
+        }
+        control.stage = 1u;
+    }
+}
+
+@compute @workgroup_size(256)
+fn finish(@builtin(local_invocation_index) lid: u32) {
+    reduce_step(lid);
+    if lid == 0u {
+        let dt = control.dt;
+        if dt > 0.0 {
+            let tot = red_sum[0];
+            let area = params.dx * params.dy;
+            let w = 1.0 / f32(params.rk_stages);
+            control.ledger[0] = two_sum_add(control.ledger[0], w * tot.y * dt);
+            control.ledger[1] = two_sum_add(control.ledger[1], w * tot.z * dt);
             control.ledger[2] = two_sum_add(
                 control.ledger[2],
                 control.rain_step * f32(params.active_cells) * area,

@@ -68,7 +68,21 @@ fn program(scheme: Scheme) -> &'static [(&'static str, Span)] {
             ("commit", Span::FacesXY),
             ("finish", Span::One),
         ],
-        Scheme::Fv2 => &[],
+        Scheme::Fv2 => &[
+            ("plan", Span::One),
+            ("slopes", Span::Cells),
+            ("faces_x", Span::FacesX),
+            ("faces_y", Span::FacesY),
+            ("limit", Span::Cells),
+            ("update", Span::Cells),
+            ("finish_stage", Span::One),
+            ("slopes", Span::Cells),
+            ("faces_x", Span::FacesX),
+            ("faces_y", Span::FacesY),
+            ("limit", Span::Cells),
+            ("update", Span::Cells),
+            ("finish", Span::One),
+        ],
     }
 }
 
@@ -82,7 +96,7 @@ mod bind {
     pub const MAXIMA: usize = 11;
     pub const PARTIALS: usize = 12;
     pub const RAIN: usize = 13;
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 19;
     /// Read-only bindings (bed, g n^2, mask, rain); the rest are read-write (0 is uniform).
     pub const READ_ONLY: [usize; 4] = [5, 6, 7, 13];
 }
@@ -232,6 +246,8 @@ impl GpuBackend {
             active_cells: terrain.active.iter().filter(|a| **a).count() as u32,
             n_rain: 0,
             theta: cfg.theta as f32,
+            rk_stages: if cfg.scheme == Scheme::Fv2 { 2 } else { 1 },
+            ..Params::default()
         };
         // Initial fields; inactive cells are dry with a zero bed.
         let active: Vec<u32> = terrain.active.iter().map(|&a| u32::from(a)).collect();
@@ -364,9 +380,19 @@ impl GpuBackend {
         if inertial {
             buf.push(zeros("inertial new discharge x faces", 4 * nfx as u64));
             buf.push(zeros("inertial new discharge y faces", 4 * nfy as u64));
+            for k in 16..bind::COUNT {
+                buf.push(zeros(&format!("unused {k}"), 16));
+            }
+        } else if cfg.scheme == Scheme::Fv2 {
+            buf.push(zeros("fv2 stage h", 4 * cells as u64));
+            buf.push(zeros("fv2 stage qx", 4 * cells as u64));
+            buf.push(zeros("fv2 stage qy", 4 * cells as u64));
+            buf.push(zeros("fv2 slopes x", 16 * cells as u64));
+            buf.push(zeros("fv2 slopes y", 16 * cells as u64));
         } else {
-            buf.push(zeros("unused 14", 16));
-            buf.push(zeros("unused 15", 16));
+            for k in 14..bind::COUNT {
+                buf.push(zeros(&format!("unused {k}"), 16));
+            }
         }
         let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(cfg.scheme.name()),

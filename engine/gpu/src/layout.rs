@@ -32,6 +32,11 @@ pub struct Params {
     pub active_cells: u32,
     pub n_rain: u32,
     pub theta: f32,
+    /// Runge–Kutta stages per step: 2 for fv2, 1 otherwise.
+    pub rk_stages: u32,
+    pub pad_a: u32,
+    pub pad_b: u32,
+    pub pad_c: u32,
 }
 
 /// Time-step state on the device. WGSL twin: `common.wgsl::Control`.
@@ -47,7 +52,8 @@ pub struct Control {
     pub done: u32,
     pub steps: u32,
     pub failed: u32,
-    pub pad0: u32,
+    /// fv2: 0 in the first Runge–Kutta stage, 1 in the second.
+    pub stage: u32,
     pub pad1: u32,
     pub pad2: u32,
     /// Inflow, outflow, rain, positivity correction (m^3) of this call, as (hi, lo) pairs.
@@ -127,7 +133,11 @@ mod tests {
             n_partials,
             active_cells,
             n_rain,
-            theta
+            theta,
+            rk_stages,
+            pad_a,
+            pad_b,
+            pad_c
         );
         assert_eq!(wgsl, rust);
         assert_eq!(size as usize, size_of::<Params>());
@@ -138,7 +148,7 @@ mod tests {
         let (wgsl, size) = wgsl_layout("Control");
         let rust = rust_offsets!(
             Control, remaining, elapsed, t_base, dt, rain_step, max_rate, done, steps, failed,
-            pad0, pad1, pad2, ledger
+            stage, pad1, pad2, ledger
         );
         assert_eq!(wgsl, rust);
         assert_eq!(size as usize, size_of::<Control>());

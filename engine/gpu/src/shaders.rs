@@ -6,15 +6,15 @@ use basintwin_core::Scheme;
 
 pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 pub const STEP: &str = include_str!("../../../shaders/step.wgsl");
-pub const FV1: &str = include_str!("../../../shaders/fv1.wgsl");
+/// fv1 and fv2 share one module (as they share their passes on the CPU).
+pub const FV: &str = include_str!("../../../shaders/fv.wgsl");
 pub const INERTIAL: &str = include_str!("../../../shaders/inertial.wgsl");
 
 /// The complete module of `scheme`, or `None` when the GPU backend does not have it yet.
 pub fn scheme_source(scheme: Scheme) -> Option<String> {
     let body = match scheme {
-        Scheme::Fv1 => FV1,
+        Scheme::Fv1 | Scheme::Fv2 => FV,
         Scheme::Inertial => INERTIAL,
-        Scheme::Fv2 => return None,
     };
     Some(format!("{COMMON}\n{body}\n{STEP}"))
 }
@@ -22,7 +22,7 @@ pub fn scheme_source(scheme: Scheme) -> Option<String> {
 /// Like [`scheme_source`], for tests: the fv1 module stands in for schemes not ported yet.
 #[cfg(test)]
 pub fn source(scheme: Scheme) -> String {
-    scheme_source(scheme).unwrap_or_else(|| format!("{COMMON}\n{FV1}\n{STEP}"))
+    scheme_source(scheme).unwrap_or_else(|| format!("{COMMON}\n{FV}\n{STEP}"))
 }
 
 #[cfg(test)]
@@ -61,7 +61,7 @@ mod tests {
     fn wgsl_functions_name_their_rust_twins() {
         for (file, src) in [
             ("common.wgsl", COMMON),
-            ("fv1.wgsl", FV1),
+            ("fv.wgsl", FV),
             ("step.wgsl", STEP),
         ] {
             let lines: Vec<&str> = src.lines().collect();
