@@ -32,12 +32,14 @@ struct Params {
     // Partial sums written by the cell kernels (one per workgroup).
     n_partials: u32,
     active_cells: u32,
-    n_rain: u32,
+    // Point sources, and the number of gridded-rain frames.
+    n_sources: u32,
     theta: f32,
     // Runge-Kutta stages per step: 2 for fv2, 1 otherwise.
     rk_stages: u32,
-    pad_a: u32,
-    pad_b: u32,
+    // 1 when an infiltration model is set.
+    infiltration: u32,
+    n_frames: u32,
     pad_c: u32,
 }
 
@@ -49,7 +51,7 @@ struct Control {
     elapsed: f32,
     // Time at the start of this call (seconds since the run's start), for arrival times.
     t_base: f32,
-    // The step being taken (0: no step) and its rain depth (m).
+    // The step being taken (0: no step) and its uniform rain depth (m).
     dt: f32,
     rain_step: f32,
     // Largest CFL rate (1/s) of the last step.
@@ -60,11 +62,17 @@ struct Control {
     failed: u32,
     // fv2: 0 in the first Runge-Kutta stage, 1 in the second.
     stage: u32,
+    // Gridded rain: the frames with a weight in this step.
+    frame_lo: u32,
+    frame_hi: u32,
+    // Uniform rain fallen since the start of the run up to the end of the last step (m).
+    rain_before: f32,
+    pad0: u32,
     pad1: u32,
     pad2: u32,
-    // Water budget of this call as compensated sums (hi, lo): boundary inflow, boundary
-    // outflow, rain, positivity correction, in m^3.
-    ledger: array<vec2<f32>, 4>,
+    // Water budget of this call as compensated sums (hi, lo), m^3: boundary inflow, boundary
+    // outflow, rain, positivity correction, point sources, infiltration.
+    ledger: array<vec2<f32>, 6>,
 }
 
 const WORKGROUP: u32 = 256u;

@@ -10,7 +10,7 @@
 //                     friction, maxima and the CFL rate (Rust twin: `cpu::rows::fv_cells`)
 //   volume            per-workgroup water depth sums, for the ledger at output times
 // Stage 2 of fv2 reads the stage arrays where stage 1 read the state (`control.stage`).
-// Prepended: common.wgsl; appended: step.wgsl.
+// Prepended: common.wgsl; appended: step.wgsl and forcing.wgsl.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -28,8 +28,6 @@
 @group(0) @binding(11) var<storage, read_write> maxima: array<vec4<f32>>;
 // Per workgroup of the cell kernels: (max rate, correction depth, bad, volume depth).
 @group(0) @binding(12) var<storage, read_write> partials: array<vec4<f32>>;
-// Uniform rain intensity (time relative to t_base, mm/h).
-@group(0) @binding(13) var<storage, read> rain: array<vec2<f32>>;
 // fv2: the Runge-Kutta stage (h, qx, qy) and the slopes (dh, deta, du, dv) along x and y.
 @group(0) @binding(14) var<storage, read_write> hs: array<f32>;
 @group(0) @binding(15) var<storage, read_write> qxs: array<f32>;
@@ -45,6 +43,11 @@ fn src_h(k: u32) -> f32 {
 // Discharges of the current stage's source, as `src_h`.
 fn src_q(k: u32) -> vec2<f32> {
     return select(vec2<f32>(qx[k], qy[k]), vec2<f32>(qxs[k], qys[k]), control.stage == 1u);
+}
+
+// The CFL rate of a cell (for the forcing passes). Rust twin: `numerics::cfl::fv_rate`.
+fn cell_rate(hc: f32, qxc: f32, qyc: f32) -> f32 {
+    return fv_rate(hc, qxc, qyc, 1.0 / params.dx, 1.0 / params.dy, params.g, params.h_dry);
 }
 
 // (h, qn, qt, z) of cell (i, j), with qn along x (`y_dir` false) or y.

@@ -9,7 +9,7 @@
 //   update   depth update, cell discharges, CFL rate, maxima (Rust twin: `inertial_cells`)
 //   commit   the limited new discharges become the old ones of the next step
 //   volume   per-workgroup water depth sums, for the ledger at output times
-// Prepended: common.wgsl; appended: step.wgsl.
+// Prepended: common.wgsl; appended: step.wgsl and forcing.wgsl.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -26,7 +26,6 @@
 @group(0) @binding(10) var<storage, read_write> scale: array<f32>;
 @group(0) @binding(11) var<storage, read_write> maxima: array<vec4<f32>>;
 @group(0) @binding(12) var<storage, read_write> partials: array<vec4<f32>>;
-@group(0) @binding(13) var<storage, read> rain: array<vec2<f32>>;
 @group(0) @binding(14) var<storage, read_write> qfx_new: array<f32>;
 @group(0) @binding(15) var<storage, read_write> qfy_new: array<f32>;
 
@@ -41,6 +40,11 @@ fn face_discharge(q: vec3<f32>, lr: vec4<f32>, g_n2: f32, dt: f32, inv_d: f32) -
     let h73 = hs * hs * pow(hs, 1.0 / 3.0);
     let qn = num / (1.0 + dt * g_n2 * abs(q.x) / h73);
     return select(0.0, qn, h_f > params.h_dry);
+}
+
+// The CFL rate of a cell (for the forcing passes). Rust twin: `numerics::cfl::inertial_rate`.
+fn cell_rate(hc: f32, qxc: f32, qyc: f32) -> f32 {
+    return select(0.0, sqrt(params.g * hc) / min(params.dx, params.dy), hc > params.h_dry);
 }
 
 fn is_active(k: u32) -> bool {

@@ -3,48 +3,9 @@
 // depth) and books the water budget; `finish_stage` does the bookkeeping between fv2's two
 // Runge-Kutta stages. Deterministic: every reduction runs in a fixed order.
 //
-// Expects from the scheme's module: `params`, `control`, `partials`, `rain` (bindings) and
+// Expects from the scheme's module: `params`, `control`, `partials` (bindings) and
 // `boundary_flow(face)` (inflow and outflow in m^3/s through edge face `face` of
 // 2 (nx + ny)).
-
-// Rust twin: `forcing::Series::at` and `Series::integral` — a piecewise-linear series held
-// constant before its first and after its last point (times relative to t_base).
-fn series_at(t: f32) -> f32 {
-    let n = params.n_rain;
-    if t <= rain[0].x {
-        return rain[0].y;
-    }
-    if t >= rain[n - 1u].x {
-        return rain[n - 1u].y;
-    }
-    var k = 1u;
-    loop {
-        if k >= n - 1u || rain[k].x > t {
-            break;
-        }
-        k = k + 1u;
-    }
-    let p0 = rain[k - 1u];
-    let p1 = rain[k];
-    return p0.y + (p1.y - p0.y) * (t - p0.x) / (p1.x - p0.x);
-}
-
-// The integral itself: trapezoids between the breakpoints inside [a, b].
-fn series_integral(a: f32, b: f32) -> f32 {
-    if params.n_rain == 0u || b <= a {
-        return 0.0;
-    }
-    var total = 0.0;
-    var s = a;
-    for (var k = 0u; k < params.n_rain; k = k + 1u) {
-        let t = rain[k].x;
-        if t > a && t < b {
-            total = total + 0.5 * (series_at(s) + series_at(t)) * (t - s);
-            s = t;
-        }
-    }
-    return total + 0.5 * (series_at(s) + series_at(b)) * (b - s);
-}
 
 // Rust twin: `numerics::cfl::next_dt` (with the collapse check of `Backend::advance_to`).
 @compute @workgroup_size(1)
@@ -71,7 +32,7 @@ fn plan() {
         dt = 0.0;
     }
     control.dt = max(dt, 0.0);
-    control.rain_step = series_integral(control.elapsed, control.elapsed + control.dt) / 3.6e6;
+    control.rain_step = series_integral(0u, control.elapsed, control.elapsed + control.dt) / 3.6e6;
 }
 
 var<workgroup> red_rate: array<f32, 256>;
@@ -150,6 +111,7 @@ fn finish(@builtin(local_invocation_index) lid: u32) {
             );
             control.ledger[3] = two_sum_add(control.ledger[3], tot.x * area);
             control.max_rate = red_rate[0];
+            control.rain_before = control.rain_before + control.rain_step;
             control.elapsed = control.elapsed + dt;
             control.steps = control.steps + 1u;
             if tot.w > 0.0 {

@@ -1205,9 +1205,17 @@ fn gpu_backend_runs_the_demo_like_the_cpu() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("f32"), "{}", text(&o));
-    let dir = d.join("rain");
+    // Inflow boundary segments are not on the GPU yet: refused, naming them.
+    let dir = d.join("river");
     std::fs::create_dir_all(&dir).unwrap();
-    let sc = example("valley_rain", &dir, &[]);
+    let sc = example(
+        "river_flood",
+        &dir,
+        &[(
+            "[[section]]\nname = \"bridge\"\nline = [[501850.0, 4000000.0], [501850.0, 4001200.0]]",
+            "",
+        )],
+    );
     let o = bin()
         .arg("run")
         .arg(&sc)
@@ -1216,7 +1224,7 @@ fn gpu_backend_runs_the_demo_like_the_cpu() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
-        text(&o).contains("infiltration") && text(&o).contains("--backend cpu"),
+        text(&o).contains("boundary segments") && text(&o).contains("--backend cpu"),
         "{}",
         text(&o)
     );

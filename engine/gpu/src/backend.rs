@@ -86,6 +86,15 @@ fn program(scheme: Scheme) -> &'static [(&'static str, Span)] {
     }
 }
 
+/// The forcing passes after a step, each dispatched only when the model has that forcing.
+const FORCING_KERNELS: [(&str, Span); 5] = [
+    ("rain_weights", Span::One),
+    ("rain_grid", Span::Cells),
+    ("sources", Span::One),
+    ("infiltration", Span::Cells),
+    ("forcing_finish", Span::One),
+];
+
 /// Binding numbers shared by every scheme's module (see the `@binding` lines of the shaders).
 mod bind {
     pub const PARAMS: usize = 0;
@@ -95,10 +104,17 @@ mod bind {
     pub const QY: usize = 4;
     pub const MAXIMA: usize = 11;
     pub const PARTIALS: usize = 12;
-    pub const RAIN: usize = 13;
-    pub const COUNT: usize = 19;
-    /// Read-only bindings (bed, g n^2, mask, rain); the rest are read-write (0 is uniform).
-    pub const READ_ONLY: [usize; 4] = [5, 6, 7, 13];
+    pub const SERIES: usize = 13;
+    pub const SERIES_INDEX: usize = 19;
+    pub const SOURCE_CELL: usize = 20;
+    pub const INFIL: usize = 21;
+    pub const INFILTRATED: usize = 22;
+    pub const FRAMES: usize = 23;
+    pub const FRAME_TW: usize = 24;
+    pub const RAIN_CUM: usize = 25;
+    pub const COUNT: usize = 26;
+    /// Read-only bindings; the rest are read-write (0 is uniform).
+    pub const READ_ONLY: [usize; 8] = [5, 6, 7, 13, 19, 20, 21, 23];
 }
 
 /// The bind group of every buffer, binding `i` = `buf[i]`.
@@ -134,10 +150,16 @@ pub struct GpuBackend {
     buf: Vec<wgpu::Buffer>,
     layout: wgpu::BindGroupLayout,
     bind_group: wgpu::BindGroup,
-    /// The step program: pipeline and dispatch size of each kernel.
-    steps_program: Vec<(wgpu::ComputePipeline, (u32, u32))>,
-    volume: wgpu::ComputePipeline,
+    /// Every entry point of the module, by name.
+    pipelines: std::collections::HashMap<&'static str, wgpu::ComputePipeline>,
+    /// The step program: kernel and dispatch size, in order.
+    steps_program: Vec<(&'static str, (u32, u32))>,
     d_cells: (u32, u32),
+    /// Series as given (seconds since the start): rain, then the point sources; uploaded
+    /// relative to the start of each `advance_to`.
+    series: Vec<Vec<(f64, f64)>>,
+    /// Gridded-rain frame times (seconds since the start).
+    frame_times: Vec<f64>,
     t_s: f64,
     steps: u64,
     ledger: MassLedger,
@@ -244,7 +266,7 @@ impl GpuBackend {
             slope_north: sn,
             n_partials,
             active_cells: terrain.active.iter().filter(|a| **a).count() as u32,
-            n_rain: 0,
+            n_sources: 0,
             theta: cfg.theta as f32,
             rk_stages: if cfg.scheme == Scheme::Fv2 { 2 } else { 1 },
             ..Params::default()
@@ -380,7 +402,7 @@ impl GpuBackend {
         if inertial {
             buf.push(zeros("inertial new discharge x faces", 4 * nfx as u64));
             buf.push(zeros("inertial new discharge y faces", 4 * nfy as u64));
-            for k in 16..bind::COUNT {
+            for k in 16..19 {
                 buf.push(zeros(&format!("unused {k}"), 16));
             }
         } else if cfg.scheme == Scheme::Fv2 {
@@ -390,9 +412,13 @@ impl GpuBackend {
             buf.push(zeros("fv2 slopes x", 16 * cells as u64));
             buf.push(zeros("fv2 slopes y", 16 * cells as u64));
         } else {
-            for k in 14..bind::COUNT {
+            for k in 14..19 {
                 buf.push(zeros(&format!("unused {k}"), 16));
             }
+        }
+        // Forcing buffers: sized by `set_forcing`.
+        for k in 19..bind::COUNT {
+            buf.push(zeros(&format!("forcing {k} (unset)"), 16));
         }
         let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(cfg.scheme.name()),
@@ -446,11 +472,14 @@ impl GpuBackend {
                 cache: None,
             })
         };
+        let mut names: Vec<&'static str> = program(cfg.scheme).iter().map(|p| p.0).collect();
+        names.extend(FORCING_KERNELS.iter().map(|p| p.0));
+        names.push("volume");
+        let pipelines = names.iter().map(|&n| (n, pipe(n))).collect();
         let steps_program = program(cfg.scheme)
             .iter()
-            .map(|&(name, span)| (pipe(name), size_of(span)))
+            .map(|&(name, span)| (name, size_of(span)))
             .collect();
-        let volume_pipe = pipe("volume");
         let area = grid.cell_area_m2();
         Ok(Self {
             ledger: MassLedger::new(volume * area),
@@ -462,9 +491,11 @@ impl GpuBackend {
             buf,
             layout,
             bind_group,
+            pipelines,
             steps_program,
-            volume: volume_pipe,
             d_cells,
+            series: Vec::new(),
+            frame_times: Vec::new(),
             t_s: 0.0,
             steps: 0,
             forcing: Forcing::default(),
@@ -483,43 +514,185 @@ impl GpuBackend {
         self.interrupt = Some(flag);
     }
 
-    /// Sets the forcing. The GPU backend has uniform rain so far; anything else is refused
-    /// with its name, never silently dropped.
+    /// Sets the forcing: uniform and gridded rain, point sources, infiltration (uniform or per
+    /// cell). Inflow and stage boundary segments are refused with their name, never dropped.
     pub fn set_forcing(&mut self, forcing: Forcing) -> Result<(), GpuError> {
-        let mut missing = Vec::new();
-        if !forcing.sources.is_empty() {
-            missing.push("point sources");
-        }
+        let cells = self.grid.cells();
+        let active: Vec<bool> = self.active_mask()?;
+        forcing
+            .validate(cells, &active)
+            .map_err(|e| GpuError::Unsupported(e.to_string()))?;
         if !forcing.boundaries.is_empty() {
-            missing.push("inflow and stage boundary segments");
+            return Err(GpuError::Unsupported(
+                "the GPU backend does not have inflow and stage boundary segments yet; use --backend cpu"
+                    .into(),
+            ));
         }
-        if forcing.rain_grid.is_some() {
-            missing.push("gridded rain");
+        let dev = &self.ctx.device;
+        let make = |label: &str, data: &[u8]| {
+            let mut contents = data.to_vec();
+            contents.resize(data.len().max(16), 0);
+            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: &contents,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_DST
+                    | wgpu::BufferUsages::COPY_SRC,
+            })
+        };
+        // Series: the rain (id 0, possibly empty), then each point source.
+        let mut series: Vec<Vec<(f64, f64)>> = vec![
+            forcing
+                .rain_mm_h
+                .as_ref()
+                .map(|r| r.points().to_vec())
+                .unwrap_or_default(),
+        ];
+        series.extend(
+            forcing
+                .sources
+                .iter()
+                .map(|s| s.discharge_m3_s.points().to_vec()),
+        );
+        let mut index: Vec<[u32; 2]> = Vec::with_capacity(series.len());
+        let mut offset = 0u32;
+        for s in &series {
+            index.push([offset, s.len() as u32]);
+            offset += s.len() as u32;
         }
-        if forcing.infiltration != basintwin_core::Infiltration::None
-            || !forcing.infiltration_cells.is_empty()
-        {
-            missing.push("infiltration");
+        let points = offset.max(1) as usize;
+        let new_series = make("series", &vec![0u8; 8 * points]);
+        let new_index = make("series index", bytemuck::cast_slice(&index));
+        let source_cells: Vec<u32> = forcing.sources.iter().map(|s| s.cell as u32).collect();
+        let new_sources = make("source cells", bytemuck::cast_slice(&source_cells));
+        // Infiltration per cell, SI units (see forcing.wgsl).
+        let none = basintwin_core::Infiltration::None;
+        let infiltrates =
+            forcing.infiltration != none || forcing.infiltration_cells.iter().any(|m| *m != none);
+        let mut infil_bufs = None;
+        if infiltrates {
+            let code = |m: &basintwin_core::Infiltration| -> [f32; 4] {
+                use basintwin_core::Infiltration as I;
+                match *m {
+                    I::None => [0.0; 4],
+                    I::Constant { rate_m_s } => [1.0, rate_m_s as f32, 0.0, 0.0],
+                    I::Horton {
+                        f0_m_s,
+                        fc_m_s,
+                        k_per_s,
+                    } => [2.0, f0_m_s as f32, fc_m_s as f32, k_per_s as f32],
+                    I::GreenAmpt {
+                        ks_m_s,
+                        suction_m,
+                        moisture_deficit,
+                    } => [
+                        3.0,
+                        ks_m_s as f32,
+                        suction_m as f32,
+                        moisture_deficit as f32,
+                    ],
+                    I::ScsCurveNumber { cn } => {
+                        [4.0, (0.0254 * (1000.0 / cn - 10.0)) as f32, 0.0, 0.0]
+                    }
+                }
+            };
+            let per_cell: Vec<[f32; 4]> = if forcing.infiltration_cells.is_empty() {
+                vec![code(&forcing.infiltration); cells]
+            } else {
+                forcing.infiltration_cells.iter().map(code).collect()
+            };
+            self.check_binding("infiltration parameters", 16 * cells as u64)?;
+            infil_bufs = Some((
+                make("infiltration parameters", bytemuck::cast_slice(&per_cell)),
+                make("infiltrated", &vec![0u8; 4 * cells]),
+            ));
         }
-        if !missing.is_empty() {
-            return Err(GpuError::Unsupported(format!(
-                "the GPU backend does not have {} yet; use --backend cpu",
-                missing.join(", ")
-            )));
+        // Gridded rain.
+        let mut grid_bufs = None;
+        let mut frame_times = Vec::new();
+        if let Some(g) = &forcing.rain_grid {
+            let n = g.times_s.len();
+            self.check_binding("gridded rain fields", 4 * (n * cells) as u64)?;
+            let flat: Vec<f32> = g.frames_mm_h.iter().flatten().copied().collect();
+            grid_bufs = Some((
+                make("rain fields", bytemuck::cast_slice(&flat)),
+                make("rain field times and weights", &vec![0u8; 8 * n]),
+                make("cumulative gridded rain", &vec![0u8; 4 * cells]),
+            ));
+            frame_times = g.times_s.clone();
         }
-        if let Some(r) = &forcing.rain_mm_h {
-            let n = r.points().len();
-            self.buf[bind::RAIN] = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("rain series"),
-                size: (8 * n as u64).max(16),
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            self.params.n_rain = n as u32;
-            self.rebind();
+        self.buf[bind::SERIES] = new_series;
+        self.buf[bind::SERIES_INDEX] = new_index;
+        self.buf[bind::SOURCE_CELL] = new_sources;
+        self.params.n_sources = source_cells.len() as u32;
+        if let Some((p, f)) = infil_bufs {
+            self.buf[bind::INFIL] = p;
+            self.buf[bind::INFILTRATED] = f;
         }
+        self.params.infiltration = u32::from(infiltrates);
+        self.params.n_frames = frame_times.len() as u32;
+        if let Some((f, tw, cum)) = grid_bufs {
+            self.buf[bind::FRAMES] = f;
+            self.buf[bind::FRAME_TW] = tw;
+            self.buf[bind::RAIN_CUM] = cum;
+        }
+        self.frame_times = frame_times;
+        self.series = series;
+        // The step program: the scheme's kernels, then the forcing passes it needs.
+        let mut prog: Vec<(&'static str, (u32, u32))> = self
+            .steps_program
+            .iter()
+            .copied()
+            .filter(|(n, _)| !FORCING_KERNELS.iter().any(|f| f.0 == *n))
+            .collect();
+        let gridded = self.params.n_frames > 0;
+        let wanted = [
+            gridded,
+            gridded,
+            self.params.n_sources > 0,
+            infiltrates,
+            gridded || infiltrates,
+        ];
+        for ((name, span), want) in FORCING_KERNELS.iter().zip(wanted) {
+            if want {
+                let d = if *span == Span::Cells {
+                    self.d_cells
+                } else {
+                    (1, 1)
+                };
+                prog.push((name, d));
+            }
+        }
+        self.steps_program = prog;
+        self.rebind();
         self.forcing = forcing;
         Ok(())
+    }
+
+    /// Refuses a buffer larger than one storage binding of this adapter.
+    fn check_binding(&self, what: &str, bytes: u64) -> Result<(), GpuError> {
+        let limit = self
+            .ctx
+            .limits
+            .max_storage_buffer_binding_size
+            .min(self.ctx.limits.max_buffer_size);
+        if bytes > limit {
+            return Err(GpuError::Unsupported(format!(
+                "{what} need {} MiB, over this adapter's storage-binding limit of {} MiB ({}); use the CPU backend",
+                bytes >> 20,
+                limit >> 20,
+                describe(&self.ctx.info)
+            )));
+        }
+        Ok(())
+    }
+
+    /// The active-cell mask, read back from the device (to validate forcing against it).
+    fn active_mask(&self) -> Result<Vec<bool>, GpuError> {
+        let n = 4 * self.grid.cells() as u64;
+        let bytes = self.read_back(&[(&self.buf[7], n)])?;
+        let m: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[0]);
+        Ok(m.iter().map(|&v| v != 0).collect())
     }
 
     /// After a buffer or the parameters changed: upload the parameters, rebuild the bind group.
@@ -590,9 +763,11 @@ impl GpuBackend {
             });
             pass.set_bind_group(0, &self.bind_group, &[]);
             for _ in 0..n {
-                for (pipeline, (x, y)) in &self.steps_program {
-                    pass.set_pipeline(pipeline);
-                    pass.dispatch_workgroups(*x, *y, 1);
+                for (name, (x, y)) in &self.steps_program {
+                    if let Some(pipeline) = self.pipelines.get(name) {
+                        pass.set_pipeline(pipeline);
+                        pass.dispatch_workgroups(*x, *y, 1);
+                    }
                 }
             }
         }
@@ -622,7 +797,9 @@ impl GpuBackend {
                 timestamp_writes: None,
             });
             pass.set_bind_group(0, &self.bind_group, &[]);
-            pass.set_pipeline(&self.volume);
+            if let Some(p) = self.pipelines.get("volume") {
+                pass.set_pipeline(p);
+            }
             pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
         }
         self.ctx.queue.submit([enc.finish()]);
@@ -676,6 +853,7 @@ impl Backend for GpuBackend {
             remaining: (t_target_s - self.t_s) as f32,
             t_base: self.t_s as f32,
             max_rate: self.control.max_rate,
+            rain_before: self.forcing.rain_depth_m(0.0, self.t_s) as f32,
             ..Control::default()
         };
         let q = &self.ctx.queue;
@@ -684,14 +862,23 @@ impl Backend for GpuBackend {
             0,
             bytemuck::bytes_of(&self.control),
         );
-        if let Some(r) = &self.forcing.rain_mm_h {
-            // Times relative to the start of this call keep f32 precise over long runs.
-            let pts: Vec<[f32; 2]> = r
-                .points()
+        // Times relative to the start of this call keep f32 precise over long runs.
+        let pts: Vec<[f32; 2]> = self
+            .series
+            .iter()
+            .flatten()
+            .map(|&(t, v)| [(t - self.t_s) as f32, v as f32])
+            .collect();
+        if !pts.is_empty() {
+            q.write_buffer(&self.buf[bind::SERIES], 0, bytemuck::cast_slice(&pts));
+        }
+        if !self.frame_times.is_empty() {
+            let ft: Vec<f32> = self
+                .frame_times
                 .iter()
-                .map(|&(t, v)| [(t - self.t_s) as f32, v as f32])
+                .map(|&t| (t - self.t_s) as f32)
                 .collect();
-            q.write_buffer(&self.buf[bind::RAIN], 0, bytemuck::cast_slice(&pts));
+            q.write_buffer(&self.buf[bind::FRAME_TW], 0, bytemuck::cast_slice(&ft));
         }
         let mut c;
         loop {
@@ -718,6 +905,8 @@ impl Backend for GpuBackend {
         self.ledger.boundary_outflow_m3 += l(1);
         self.ledger.rain_m3 += l(2);
         self.ledger.positivity_correction_m3 += l(3);
+        self.ledger.source_inflow_m3 += l(4);
+        self.ledger.infiltration_m3 += l(5);
         self.steps += u64::from(c.steps);
         let reached = c.done != 0 && c.failed == 0;
         self.t_s = if reached {

@@ -30,12 +30,13 @@ pub struct Params {
     pub slope_north: f32,
     pub n_partials: u32,
     pub active_cells: u32,
-    pub n_rain: u32,
+    pub n_sources: u32,
     pub theta: f32,
     /// Runge–Kutta stages per step: 2 for fv2, 1 otherwise.
     pub rk_stages: u32,
-    pub pad_a: u32,
-    pub pad_b: u32,
+    /// 1 when an infiltration model is set.
+    pub infiltration: u32,
+    pub n_frames: u32,
     pub pad_c: u32,
 }
 
@@ -54,10 +55,16 @@ pub struct Control {
     pub failed: u32,
     /// fv2: 0 in the first Runge–Kutta stage, 1 in the second.
     pub stage: u32,
+    pub frame_lo: u32,
+    pub frame_hi: u32,
+    /// Uniform rain fallen since the start of the run (m), up to the end of the last step.
+    pub rain_before: f32,
+    pub pad0: u32,
     pub pad1: u32,
     pub pad2: u32,
-    /// Inflow, outflow, rain, positivity correction (m^3) of this call, as (hi, lo) pairs.
-    pub ledger: [[f32; 2]; 4],
+    /// Inflow, outflow, rain, positivity correction, point sources, infiltration (m^3) of
+    /// this call, as (hi, lo) pairs.
+    pub ledger: [[f32; 2]; 6],
 }
 
 /// Boundary kinds as the shaders number them.
@@ -132,11 +139,11 @@ mod tests {
             slope_north,
             n_partials,
             active_cells,
-            n_rain,
+            n_sources,
             theta,
             rk_stages,
-            pad_a,
-            pad_b,
+            infiltration,
+            n_frames,
             pad_c
         );
         assert_eq!(wgsl, rust);
@@ -147,8 +154,24 @@ mod tests {
     fn control_matches_the_shader() {
         let (wgsl, size) = wgsl_layout("Control");
         let rust = rust_offsets!(
-            Control, remaining, elapsed, t_base, dt, rain_step, max_rate, done, steps, failed,
-            stage, pad1, pad2, ledger
+            Control,
+            remaining,
+            elapsed,
+            t_base,
+            dt,
+            rain_step,
+            max_rate,
+            done,
+            steps,
+            failed,
+            stage,
+            frame_lo,
+            frame_hi,
+            rain_before,
+            pad0,
+            pad1,
+            pad2,
+            ledger
         );
         assert_eq!(wgsl, rust);
         assert_eq!(size as usize, size_of::<Control>());

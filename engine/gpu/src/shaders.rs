@@ -1,11 +1,13 @@
 //! The WGSL sources, assembled per scheme: `common.wgsl` (types and pointwise physics), the
-//! scheme's kernels, and `step.wgsl` (time step and water budget on the device). WGSL has no
+//! scheme's kernels, `step.wgsl` (time step and water budget on the device) and `forcing.wgsl`
+//! (gridded rain, point sources, infiltration). WGSL has no
 //! includes, so a module is the concatenation; `cargo test` validates each with naga.
 
 use basintwin_core::Scheme;
 
 pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 pub const STEP: &str = include_str!("../../../shaders/step.wgsl");
+pub const FORCING: &str = include_str!("../../../shaders/forcing.wgsl");
 /// fv1 and fv2 share one module (as they share their passes on the CPU).
 pub const FV: &str = include_str!("../../../shaders/fv.wgsl");
 pub const INERTIAL: &str = include_str!("../../../shaders/inertial.wgsl");
@@ -16,7 +18,7 @@ pub fn scheme_source(scheme: Scheme) -> Option<String> {
         Scheme::Fv1 | Scheme::Fv2 => FV,
         Scheme::Inertial => INERTIAL,
     };
-    Some(format!("{COMMON}\n{body}\n{STEP}"))
+    Some(format!("{COMMON}\n{body}\n{STEP}\n{FORCING}"))
 }
 
 /// Like [`scheme_source`], for tests: the fv1 module stands in for schemes not ported yet.
@@ -63,6 +65,7 @@ mod tests {
             ("common.wgsl", COMMON),
             ("fv.wgsl", FV),
             ("step.wgsl", STEP),
+            ("forcing.wgsl", FORCING),
         ] {
             let lines: Vec<&str> = src.lines().collect();
             for (k, l) in lines.iter().enumerate() {

@@ -55,6 +55,23 @@ pub fn scs_runoff_m(p: f64, s: f64) -> f64 {
     }
 }
 
+/// SCS loss over a step: the rain `p1 - p0` minus the runoff increment, written without the
+/// cancellation of `Q(p1) - Q(p0)`: with `x = p - Ia`, `Q = x^2 / (x + s)` and for `x0, x1 > 0`
+/// the loss is `(x1 - x0) s^2 / ((x1 + s)(x0 + s))` (exact algebra, accurate in f32 too).
+/// WGSL twin: `forcing.wgsl::scs_loss`.
+pub fn scs_loss_m(p0: f64, p1: f64, s: f64) -> f64 {
+    let ia = 0.2 * s;
+    let (x0, x1) = (p0 - ia, p1 - ia);
+    let dp = p1 - p0;
+    if x1 <= 0.0 {
+        dp
+    } else if x0 <= 0.0 {
+        dp - scs_runoff_m(p1, s)
+    } else {
+        dp * s * s / ((x1 + s) * (x0 + s))
+    }
+}
+
 impl Infiltration {
     /// Potential loss (m) over `[t, t + dt]` of a cell that has infiltrated `f_cum` (m) so far;
     /// `rain0_m` and `rain1_m` are the cumulative rain at the start and end of the step (used
@@ -109,7 +126,7 @@ impl Infiltration {
             }
             Infiltration::ScsCurveNumber { cn } => {
                 let s = 0.0254 * (1000.0 / cn - 10.0);
-                (rain1_m - rain0_m) - (scs_runoff_m(rain1_m, s) - scs_runoff_m(rain0_m, s))
+                scs_loss_m(rain0_m, rain1_m, s)
             }
         }
     }

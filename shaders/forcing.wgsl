@@ -1,0 +1,338 @@
+// forcing.wgsl — what the CPU backend applies after a step's update, in the same order
+// (Rust twin: the end of `CpuBackend::step`):
+//   rain_weights, rain_grid   gridded rain: the exact integral of the time-interpolated fields
+//                             over the step (Rust twins: `forcing::RainGrid::weights`,
+//                             `CpuBackend::apply_rain_grid`)
+//   sources                   point inflows (Rust twin: `CpuBackend::apply_sources`)
+//   infiltration              losses to the ground, never more than a cell holds
+//                             (Rust twin: `CpuBackend::apply_infiltration`)
+//   forcing_finish            folds their CFL rates and volumes into the control block
+// Shared by every scheme's module; each module defines `cell_rate(h, qx, qy)`.
+
+// Piecewise-linear series (time relative to t_base, value): id 0 is the uniform rain (mm/h),
+// ids 1..=n_sources the point sources (m^3/s). `series_index[id]` = (offset, count).
+@group(0) @binding(13) var<storage, read> series: array<vec2<f32>>;
+@group(0) @binding(19) var<storage, read> series_index: array<vec2<u32>>;
+@group(0) @binding(20) var<storage, read> source_cell: array<u32>;
+// Infiltration per cell: (model, a, b, c) in SI units; model 0 none, 1 constant (rate),
+// 2 Horton (f0, fc, k), 3 Green-Ampt (Ks, suction, moisture deficit), 4 SCS (S = retention).
+@group(0) @binding(21) var<storage, read> infil: array<vec4<f32>>;
+@group(0) @binding(22) var<storage, read_write> infiltrated: array<f32>;
+// Gridded rain: n_frames fields of `cells` intensities (mm/h); frame times relative to t_base
+// followed by this step's weights (s); cumulative gridded rain per cell (m).
+@group(0) @binding(23) var<storage, read> frames: array<f32>;
+@group(0) @binding(24) var<storage, read_write> frame_tw: array<f32>;
+@group(0) @binding(25) var<storage, read_write> rain_cum: array<f32>;
+
+// Rust twin: `forcing::Series::at` — a series held constant before its first and after its
+// last point.
+fn series_at(id: u32, t: f32) -> f32 {
+    let o = series_index[id].x;
+    let n = series_index[id].y;
+    if t <= series[o].x {
+        return series[o].y;
+    }
+    if t >= series[o + n - 1u].x {
+        return series[o + n - 1u].y;
+    }
+    var k = 1u;
+    loop {
+        if k >= n - 1u || series[o + k].x > t {
+            break;
+        }
+        k = k + 1u;
+    }
+    let p0 = series[o + k - 1u];
+    let p1 = series[o + k];
+    return p0.y + (p1.y - p0.y) * (t - p0.x) / (p1.x - p0.x);
+}
+
+// Rust twin: `forcing::Series::integral` — exact integral over [a, b] (trapezoids between the
+// breakpoints inside); 0 for a series without points.
+fn series_integral(id: u32, a: f32, b: f32) -> f32 {
+    let o = series_index[id].x;
+    let n = series_index[id].y;
+    if n == 0u || b <= a {
+        return 0.0;
+    }
+    var total = 0.0;
+    var s = a;
+    for (var k = 0u; k < n; k = k + 1u) {
+        let t = series[o + k].x;
+        if t > a && t < b {
+            total = total + 0.5 * (series_at(id, s) + series_at(id, t)) * (t - s);
+            s = t;
+        }
+    }
+    return total + 0.5 * (series_at(id, s) + series_at(id, b)) * (b - s);
+}
+
+var<workgroup> f_part: array<vec4<f32>, 256>;
+
+// Reduces `part` over the workgroup (max of x, sums of y and z) into partials[group].
+fn reduce_forcing(part: vec4<f32>, lid: u32, group: u32) {
+    f_part[lid] = part;
+    workgroupBarrier();
+    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
+        if lid < st {
+            let a = f_part[lid];
+            let b = f_part[lid + st];
+            f_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, 0.0);
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        partials[group] = f_part[0];
+    }
+}
+
+@compute @workgroup_size(1)
+fn rain_weights() {
+    let n = params.n_frames;
+    for (var k = 0u; k < n; k = k + 1u) {
+        frame_tw[n + k] = 0.0;
+    }
+    control.frame_lo = 1u;
+    control.frame_hi = 0u;
+    if control.dt <= 0.0 || n == 0u {
+        return;
+    }
+    let t1 = control.elapsed;
+    let t0 = t1 - control.dt;
+    let first = frame_tw[0];
+    let last_t = frame_tw[n - 1u];
+    if t0 < first {
+        frame_tw[n] = frame_tw[n] + min(t1, first) - t0;
+    }
+    for (var k = 0u; k + 1u < n; k = k + 1u) {
+        let a = max(t0, frame_tw[k]);
+        let b = min(t1, frame_tw[k + 1u]);
+        if b > a {
+            let d = frame_tw[k + 1u] - frame_tw[k];
+            let mid = 0.5 * (a + b);
+            frame_tw[n + k] = frame_tw[n + k] + (b - a) * (frame_tw[k + 1u] - mid) / d;
+            frame_tw[n + k + 1u] = frame_tw[n + k + 1u] + (b - a) * (mid - frame_tw[k]) / d;
+        }
+    }
+    if t1 > last_t {
+        frame_tw[2u * n - 1u] = frame_tw[2u * n - 1u] + t1 - max(t0, last_t);
+    }
+    var lo = n;
+    var hi = 0u;
+    for (var k = 0u; k < n; k = k + 1u) {
+        if frame_tw[n + k] != 0.0 {
+            lo = min(lo, k);
+            hi = max(hi, k);
+        }
+    }
+    control.frame_lo = lo;
+    control.frame_hi = hi;
+}
+
+// This step's gridded rain depth (m) on cell `k`.
+fn grid_rain_depth(k: u32) -> f32 {
+    var r = 0.0;
+    let n = params.n_frames;
+    for (var f = control.frame_lo; f <= control.frame_hi && f < n; f = f + 1u) {
+        r = r + frame_tw[n + f] * frames[f * params.cells + k];
+    }
+    return r / 3.6e6;
+}
+
+@compute @workgroup_size(256)
+fn rain_grid(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let k = cell_index(wg, lid, params.groups_x);
+    var part = vec4<f32>(0.0);
+    if k < params.cells && control.dt > 0.0 && mask[k] != 0u {
+        let dh = grid_rain_depth(k);
+        if dh > 0.0 {
+            let hn = h[k] + dh;
+            h[k] = hn;
+            rain_cum[k] = rain_cum[k] + dh;
+            part = vec4<f32>(cell_rate(hn, qx[k], qy[k]), dh, 0.0, 0.0);
+        }
+    }
+    reduce_forcing(part, lid, wg.y * params.groups_x + wg.x);
+}
+
+@compute @workgroup_size(1)
+fn sources() {
+    let dt = control.dt;
+    if dt <= 0.0 {
+        return;
+    }
+    let t1 = control.elapsed;
+    let t0 = t1 - dt;
+    let area = params.dx * params.dy;
+    for (var s = 0u; s < params.n_sources; s = s + 1u) {
+        let k = source_cell[s];
+        let dh = series_integral(1u + s, t0, t1) / area;
+        let hn = h[k] + dh;
+        h[k] = hn;
+        control.max_rate = max(control.max_rate, cell_rate(hn, qx[k], qy[k]));
+        control.ledger[4] = two_sum_add(control.ledger[4], dh * area);
+    }
+}
+
+// Rust twin: `f64::exp_m1` — e^x - 1 without cancellation for small |x|.
+fn expm1_f(x: f32) -> f32 {
+    if abs(x) < 1e-3 {
+        return x * (1.0 + x * (0.5 + x / 6.0));
+    }
+    return exp(x) - 1.0;
+}
+
+// Rust twin: `f64::ln_1p` — ln(1 + x) accurate for small x (Kahan's trick).
+fn log1p_f(x: f32) -> f32 {
+    let u = 1.0 + x;
+    if u == 1.0 {
+        return x;
+    }
+    return log(u) * x / (u - 1.0);
+}
+
+// Rust twin: `numerics::infiltration::scs_loss_m`.
+fn scs_loss(p0: f32, p1: f32, s: f32) -> f32 {
+    let ia = 0.2 * s;
+    let x0 = p0 - ia;
+    let x1 = p1 - ia;
+    let dp = p1 - p0;
+    if x1 <= 0.0 {
+        return dp;
+    }
+    if x0 <= 0.0 {
+        return dp - x1 * x1 / (x1 + s);
+    }
+    return dp * s * s / ((x1 + s) * (x0 + s));
+}
+
+// Rust twin: `numerics::infiltration::Infiltration::potential_loss_m` (the Horton and
+// Green-Ampt increments written in terms of the step's own infiltration, so that f32 does not
+// lose them against the cumulative amount).
+fn potential_loss(m: vec4<f32>, f_cum: f32, dt: f32, p0: f32, p1: f32) -> f32 {
+    let model = u32(m.x);
+    if model == 1u {
+        return m.y * dt;
+    }
+    if model == 2u {
+        let f0 = m.y;
+        let fc = m.z;
+        let k = m.w;
+        // Equivalent time of the ponded curve, by Newton (F increasing and concave).
+        var t = f_cum / f0;
+        for (var i = 0; i < 30; i = i + 1) {
+            let g = fc * t + (f0 - fc) * (-expm1_f(-k * t)) / k - f_cum;
+            let rate = fc + (f0 - fc) * exp(-k * t);
+            let step = g / rate;
+            t = t - step;
+            if abs(step) <= 1e-7 * (1.0 + abs(t)) {
+                break;
+            }
+        }
+        t = max(t, 0.0);
+        return fc * dt + (f0 - fc) / k * exp(-k * t) * (-expm1_f(-k * dt));
+    }
+    if model == 3u {
+        let ks = m.y;
+        let mm = m.z * m.w;
+        let fz = max(f_cum, 0.0);
+        if mm <= 0.0 {
+            return ks * dt;
+        }
+        // Newton on the increment d: d - mm ln(1 + d / (mm + F0)) = Ks dt.
+        var d = ks * dt + sqrt(2.0 * mm * ks * dt);
+        for (var i = 0; i < 50; i = i + 1) {
+            let g = d - mm * log1p_f(d / (mm + fz)) - ks * dt;
+            let step = g / (1.0 - mm / (mm + fz + d));
+            d = d - step;
+            if abs(step) <= 1e-7 * (1e-9 + d) {
+                break;
+            }
+        }
+        return max(d, 0.0);
+    }
+    if model == 4u {
+        return scs_loss(p0, p1, m.y);
+    }
+    return 0.0;
+}
+
+@compute @workgroup_size(256)
+fn infiltration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let k = cell_index(wg, lid, params.groups_x);
+    let group = wg.y * params.groups_x + wg.x;
+    // Keep what `rain_grid` reduced into this workgroup's slot.
+    var part = vec4<f32>(0.0);
+    if params.n_frames > 0u && lid == 0u {
+        part = partials[group];
+    }
+    let dt = control.dt;
+    if k < params.cells && dt > 0.0 && mask[k] != 0u {
+        let d = h[k];
+        if d > 0.0 {
+            // Cumulative rain at the end and start of the step (uniform + this cell's grid).
+            var p1 = control.rain_before;
+            var p0 = p1 - control.rain_step;
+            if params.n_frames > 0u {
+                p1 = p1 + rain_cum[k];
+                p0 = p0 + rain_cum[k] - grid_rain_depth(k);
+            }
+            let loss = clamp(potential_loss(infil[k], infiltrated[k], dt, p0, p1), 0.0, d);
+            if loss > 0.0 {
+                let hn = d - loss;
+                let removed = d - hn;
+                let ratio = hn / d;
+                h[k] = hn;
+                if hn > params.h_dry {
+                    qx[k] = qx[k] * ratio;
+                    qy[k] = qy[k] * ratio;
+                } else {
+                    qx[k] = 0.0;
+                    qy[k] = 0.0;
+                }
+                infiltrated[k] = infiltrated[k] + removed;
+                part.z = part.z + removed;
+            }
+        }
+    }
+    // Only lane 0 carries the rain part; the others add their losses.
+    f_part[lid] = part;
+    workgroupBarrier();
+    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
+        if lid < st {
+            let a = f_part[lid];
+            let b = f_part[lid + st];
+            f_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, 0.0);
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        partials[group] = f_part[0];
+    }
+}
+
+@compute @workgroup_size(256)
+fn forcing_finish(@builtin(local_invocation_index) lid: u32) {
+    var part = vec4<f32>(0.0);
+    for (var i = lid; i < params.n_partials; i = i + WORKGROUP) {
+        let p = partials[i];
+        part = vec4<f32>(max(part.x, p.x), part.y + p.y, part.z + p.z, 0.0);
+    }
+    f_part[lid] = part;
+    workgroupBarrier();
+    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
+        if lid < st {
+            let a = f_part[lid];
+            let b = f_part[lid + st];
+            f_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, 0.0);
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u && control.dt > 0.0 {
+        let tot = f_part[0];
+        let area = params.dx * params.dy;
+        control.max_rate = max(control.max_rate, tot.x);
+        control.ledger[2] = two_sum_add(control.ledger[2], tot.y * area);
+        control.ledger[5] = two_sum_add(control.ledger[5], tot.z * area);
+    }
+}
