@@ -40,7 +40,12 @@ struct Params {
     // 1 when an infiltration model is set.
     infiltration: u32,
     n_frames: u32,
-    pad_c: u32,
+    // Boundary segments, their faces, the tracked (cross-section) faces and sections.
+    n_segments: u32,
+    n_seg_faces: u32,
+    n_track_faces: u32,
+    n_sections: u32,
+    pad_d: u32,
 }
 
 // Time-step state, read and written on the device only; the host resets it per target time and

@@ -10,7 +10,8 @@
 //                     friction, maxima and the CFL rate (Rust twin: `cpu::rows::fv_cells`)
 //   volume            per-workgroup water depth sums, for the ledger at output times
 // Stage 2 of fv2 reads the stage arrays where stage 1 read the state (`control.stage`).
-// Prepended: common.wgsl; appended: step.wgsl and forcing.wgsl.
+// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl; appended:
+// step.wgsl, forcing.wgsl and segments.wgsl.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -443,4 +444,60 @@ fn boundary_flow(f: u32) -> vec2<f32> {
     // m > 0: into the domain (from a ghost, unscaled); m < 0: out of it, scaled like the update.
     let s = select(1.0, scale[donor_out], m < 0.0);
     return vec2<f32>(max(m, 0.0) * len, max(-m, 0.0) * s * len);
+}
+
+// Rust twin: `CpuBackend::apply_segments_fv` — the flux through each inflow or stage segment
+// face: an inflow imposes its mass flux (with the momentum of water entering at the cell's
+// depth), a stage is a ghost at that level with the interior velocity.
+@compute @workgroup_size(256)
+fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let i = cell_index(wg, lid, params.groups_x);
+    if i >= params.n_seg_faces || control.dt <= 0.0 {
+        return;
+    }
+    let sf = seg_faces[i];
+    let c = sf.y;
+    let y_dir = (sf.z & 1u) != 0u;
+    let high = (sf.z & 2u) != 0u;
+    let inner = cell_state(c, y_dir);
+    var flux: vec4<f32>;
+    if seg_info[sf.w].x == 0.0 {
+        let q = seg_q[i];
+        let adv = select(0.0, q * q / inner.x, inner.x > 1e-3);
+        let mom = 0.5 * params.g * inner.x * inner.x + adv;
+        flux = vec4<f32>(select(q, -q, high), mom, mom, 0.0);
+    } else {
+        let stage = seg_q[params.n_seg_faces + sf.w];
+        let hg = max(stage - z[c], 0.0);
+        let hd = params.h_dry;
+        let ug = velocity(inner.x, inner.y, hd);
+        let iu = vec4<f32>(inner.x, ug, velocity(inner.x, inner.z, hd), inner.w);
+        let gu = vec4<f32>(hg, velocity(hg, hg * ug, hd), 0.0, z[c]);
+        flux = select(face_flux_uv(gu, iu, params.g), face_flux_uv(iu, gu, params.g), high);
+    }
+    if y_dir {
+        fy[sf.x] = flux;
+    } else {
+        fx[sf.x] = flux;
+    }
+}
+
+// Unit mass flux (m^2/s, along +x or +y) through face `f` as the update applied it (scaled by
+// the outflow factor of the cell the water leaves). Rust twin: the face arrays after
+// `CpuBackend::fv_limit`.
+fn face_unit_flow(f: u32, y_dir: bool) -> f32 {
+    let nx = params.nx;
+    let none = 0xffffffffu;
+    if y_dir {
+        let a = f / nx;
+        let i = f % nx;
+        let behind = select(none, (a - 1u) * nx + i, a > 0u);
+        let ahead = select(none, a * nx + i, a < params.ny);
+        return scaled(fy[f], behind, ahead).x;
+    }
+    let a = f % (nx + 1u);
+    let j = f / (nx + 1u);
+    let behind = select(none, j * nx + a - 1u, a > 0u);
+    let ahead = select(none, j * nx + a, a < nx);
+    return scaled(fx[f], behind, ahead).x;
 }

@@ -9,7 +9,8 @@
 //   update   depth update, cell discharges, CFL rate, maxima (Rust twin: `inertial_cells`)
 //   commit   the limited new discharges become the old ones of the next step
 //   volume   per-workgroup water depth sums, for the ledger at output times
-// Prepended: common.wgsl; appended: step.wgsl and forcing.wgsl.
+// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl; appended:
+// step.wgsl, forcing.wgsl and segments.wgsl.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -310,4 +311,44 @@ fn boundary_flow(f: u32) -> vec2<f32> {
         len = params.dx;
     }
     return vec2<f32>(max(q_in, 0.0) * len, max(-q_in, 0.0) * len);
+}
+
+// Rust twin: `CpuBackend::apply_segments_inertial` — inflow faces carry the segment's
+// discharge, stage faces the momentum equation against a ghost at the stage level
+// (`edge_face_discharge`).
+@compute @workgroup_size(256)
+fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let i = cell_index(wg, lid, params.groups_x);
+    let dt = control.dt;
+    if i >= params.n_seg_faces || dt <= 0.0 {
+        return;
+    }
+    let sf = seg_faces[i];
+    let c = sf.y;
+    let y_dir = (sf.z & 1u) != 0u;
+    let high = (sf.z & 2u) != 0u;
+    var q: f32;
+    if seg_info[sf.w].x == 0.0 {
+        q = select(seg_q[i], -seg_q[i], high);
+    } else {
+        let stage = seg_q[params.n_seg_faces + sf.w];
+        let old = select(qfx[sf.x], qfy[sf.x], y_dir);
+        let eta = h[c] + z[c];
+        var lr = vec4<f32>(stage, eta, z[c], z[c]);
+        if high {
+            lr = vec4<f32>(eta, stage, z[c], z[c]);
+        }
+        let inv_d = 1.0 / select(params.dx, params.dy, y_dir);
+        q = face_discharge(vec3<f32>(old), lr, gn2[c], dt, inv_d);
+    }
+    if y_dir {
+        qfy_new[sf.x] = q;
+    } else {
+        qfx_new[sf.x] = q;
+    }
+}
+
+// Unit discharge (m^2/s, along +x or +y) through face `f` after limiting.
+fn face_unit_flow(f: u32, y_dir: bool) -> f32 {
+    return limited(f, y_dir);
 }

@@ -640,11 +640,6 @@ fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<P
 /// Runs the scenario on the GPU (f32): the adapter from `BASINTWIN_ADAPTER` or the best one.
 fn execute_gpu(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<PathBuf> {
     let file = sc.file.display();
-    if !sc.sections.is_empty() {
-        return Err(input(format!(
-            "{file}: [[section]]: the GPU backend does not track cross-sections yet; use --backend cpu"
-        )));
-    }
     let adapter = std::env::var("BASINTWIN_ADAPTER").ok();
     let ctx = basintwin_gpu::GpuContext::new(adapter.as_deref())
         .map_err(|e| input(format!("{file}: --backend gpu: {e}")))?;
@@ -667,6 +662,11 @@ fn execute_gpu(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<PathBu
     backend
         .set_forcing(model.forcing.clone())
         .map_err(|e| input(format!("{file}: --backend gpu: {e}")))?;
+    for faces in &model.section_faces {
+        backend
+            .track_faces(faces.clone())
+            .map_err(|e| input(format!("{file}: --backend gpu: {e}")))?;
+    }
     if !opts.quiet && !opts.json {
         eprintln!("  GPU adapter: {}", backend.adapter());
     }

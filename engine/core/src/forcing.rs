@@ -120,6 +120,81 @@ pub struct BoundarySegment {
     pub kind: SegmentKind,
 }
 
+/// A face of an inflow or stage segment, resolved on the grid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentFace {
+    /// Index into the x-face (`y == false`, `(nx + 1) * ny`) or y-face (`nx * (ny + 1)`) arrays.
+    pub face: usize,
+    /// The interior cell.
+    pub cell: usize,
+    pub y: bool,
+    /// East or north side: the outward normal points along +x / +y.
+    pub high: bool,
+}
+
+impl BoundarySegment {
+    /// The faces of the segment next to active cells, and the length of one face (m). A
+    /// segment beyond its side or only along inactive cells is an error.
+    pub fn faces(
+        &self,
+        grid: &crate::grid::Grid,
+        active: &[bool],
+    ) -> Result<(Vec<SegmentFace>, f64)> {
+        use crate::grid::Side;
+        let (nx, ny) = (grid.nx, grid.ny);
+        let len = if matches!(self.side, Side::West | Side::East) {
+            ny
+        } else {
+            nx
+        };
+        if self.cells.end > len {
+            return Err(CoreError::Invalid {
+                what: "boundary segment",
+                detail: format!(
+                    "'{}' covers cells {:?} of a side {len} cells long",
+                    self.name, self.cells
+                ),
+                expected: "a segment within the side",
+            });
+        }
+        let faces: Vec<SegmentFace> = self
+            .cells
+            .clone()
+            .filter_map(|p| {
+                let (face, cell, y, high) = match self.side {
+                    Side::West => (p * (nx + 1), p * nx, false, false),
+                    Side::East => (p * (nx + 1) + nx, p * nx + nx - 1, false, true),
+                    Side::South => (p, p, true, false),
+                    Side::North => (ny * nx + p, (ny - 1) * nx + p, true, true),
+                };
+                active
+                    .get(cell)
+                    .copied()
+                    .unwrap_or(false)
+                    .then_some(SegmentFace {
+                        face,
+                        cell,
+                        y,
+                        high,
+                    })
+            })
+            .collect();
+        if faces.is_empty() {
+            return Err(CoreError::Invalid {
+                what: "boundary segment",
+                detail: format!("'{}' lies only along cells outside the domain", self.name),
+                expected: "a segment touching at least one active cell",
+            });
+        }
+        let face_len_m = if matches!(self.side, Side::West | Side::East) {
+            grid.dy_m
+        } else {
+            grid.dx_m
+        };
+        Ok((faces, face_len_m))
+    }
+}
+
 /// Rain that varies in space: intensity fields (mm/h per cell) at increasing times, linear in
 /// time between them and held before the first and after the last (as a [`Series`] is).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -34,7 +34,9 @@ pub use checkpoint::Checkpoint;
 pub use config::{Boundaries, BoundaryKind, Scheme, SolverConfig};
 pub use cpu::CpuBackend;
 pub use error::{CoreError, Result};
-pub use forcing::{BoundarySegment, Forcing, PointSource, RainGrid, SegmentKind, Series};
+pub use forcing::{
+    BoundarySegment, Forcing, PointSource, RainGrid, SegmentFace, SegmentKind, Series,
+};
 pub use grid::{Grid, Side};
 pub use ledger::MassLedger;
 pub use maxima::Maxima;

@@ -46,42 +46,67 @@ enum Span {
     FacesXY,
     /// The 2 (nx + ny) faces on the domain edge.
     Edges,
+    /// The faces of the boundary segments.
+    SegFaces,
 }
 
-/// The kernels of one time step of `scheme`, in order (see each `.wgsl` file's header).
-fn program(scheme: Scheme) -> &'static [(&'static str, Span)] {
+/// When a kernel of the step program runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Need {
+    Always,
+    /// The model has inflow or stage segments.
+    Segments,
+    /// Cross-sections are tracked.
+    Tracking,
+}
+
+/// The kernels of one time step of `scheme`, in order (see each `.wgsl` file's header); the
+/// forcing passes ([`FORCING_KERNELS`]) follow.
+fn program(scheme: Scheme) -> &'static [(&'static str, Span, Need)] {
+    use Need::{Always, Segments, Tracking};
     match scheme {
         Scheme::Fv1 => &[
-            ("plan", Span::One),
-            ("faces_x", Span::FacesX),
-            ("faces_y", Span::FacesY),
-            ("limit", Span::Cells),
-            ("update", Span::Cells),
-            ("finish", Span::One),
+            ("plan", Span::One, Always),
+            ("segments", Span::One, Segments),
+            ("faces_x", Span::FacesX, Always),
+            ("faces_y", Span::FacesY, Always),
+            ("segment_faces", Span::SegFaces, Segments),
+            ("limit", Span::Cells, Always),
+            ("update", Span::Cells, Always),
+            ("track_sections", Span::One, Tracking),
+            ("finish", Span::One, Always),
         ],
         Scheme::Inertial => &[
-            ("plan", Span::One),
-            ("faces", Span::FacesXY),
-            ("edges", Span::Edges),
-            ("limit", Span::Cells),
-            ("update", Span::Cells),
-            ("commit", Span::FacesXY),
-            ("finish", Span::One),
+            ("plan", Span::One, Always),
+            ("segments", Span::One, Segments),
+            ("faces", Span::FacesXY, Always),
+            ("edges", Span::Edges, Always),
+            ("segment_faces", Span::SegFaces, Segments),
+            ("limit", Span::Cells, Always),
+            ("update", Span::Cells, Always),
+            ("track_sections", Span::One, Tracking),
+            ("commit", Span::FacesXY, Always),
+            ("finish", Span::One, Always),
         ],
         Scheme::Fv2 => &[
-            ("plan", Span::One),
-            ("slopes", Span::Cells),
-            ("faces_x", Span::FacesX),
-            ("faces_y", Span::FacesY),
-            ("limit", Span::Cells),
-            ("update", Span::Cells),
-            ("finish_stage", Span::One),
-            ("slopes", Span::Cells),
-            ("faces_x", Span::FacesX),
-            ("faces_y", Span::FacesY),
-            ("limit", Span::Cells),
-            ("update", Span::Cells),
-            ("finish", Span::One),
+            ("plan", Span::One, Always),
+            ("segments", Span::One, Segments),
+            ("slopes", Span::Cells, Always),
+            ("faces_x", Span::FacesX, Always),
+            ("faces_y", Span::FacesY, Always),
+            ("segment_faces", Span::SegFaces, Segments),
+            ("limit", Span::Cells, Always),
+            ("update", Span::Cells, Always),
+            ("track_sections", Span::One, Tracking),
+            ("finish_stage", Span::One, Always),
+            ("slopes", Span::Cells, Always),
+            ("faces_x", Span::FacesX, Always),
+            ("faces_y", Span::FacesY, Always),
+            ("segment_faces", Span::SegFaces, Segments),
+            ("limit", Span::Cells, Always),
+            ("update", Span::Cells, Always),
+            ("track_sections", Span::One, Tracking),
+            ("finish", Span::One, Always),
         ],
     }
 }
@@ -112,9 +137,14 @@ mod bind {
     pub const FRAMES: usize = 23;
     pub const FRAME_TW: usize = 24;
     pub const RAIN_CUM: usize = 25;
-    pub const COUNT: usize = 26;
+    pub const SEG_FACES: usize = 26;
+    pub const SEG_INFO: usize = 27;
+    pub const SEG_Q: usize = 28;
+    pub const TRACK_FACES: usize = 29;
+    pub const TRACKED: usize = 30;
+    pub const COUNT: usize = 31;
     /// Read-only bindings; the rest are read-write (0 is uniform).
-    pub const READ_ONLY: [usize; 8] = [5, 6, 7, 13, 19, 20, 21, 23];
+    pub const READ_ONLY: [usize; 11] = [5, 6, 7, 13, 19, 20, 21, 23, 26, 27, 29];
 }
 
 /// The bind group of every buffer, binding `i` = `buf[i]`.
@@ -148,8 +178,12 @@ pub struct GpuBackend {
     control: Control,
     /// Every buffer, by binding number.
     buf: Vec<wgpu::Buffer>,
+    /// The bed as uploaded (for segment set-up).
+    bed: Vec<f32>,
     layout: wgpu::BindGroupLayout,
     bind_group: wgpu::BindGroup,
+    /// Workgroups along x of every 2D dispatch.
+    groups_x: u32,
     /// Every entry point of the module, by name.
     pipelines: std::collections::HashMap<&'static str, wgpu::ComputePipeline>,
     /// The step program: kernel and dispatch size, in order.
@@ -160,6 +194,9 @@ pub struct GpuBackend {
     series: Vec<Vec<(f64, f64)>>,
     /// Gridded-rain frame times (seconds since the start).
     frame_times: Vec<f64>,
+    /// Tracked faces per cross-section: (y face?, index, signed length m).
+    track: Vec<Vec<(bool, usize, f64)>>,
+    tracked_m3: Vec<f64>,
     t_s: f64,
     steps: u64,
     ledger: MassLedger,
@@ -223,7 +260,7 @@ impl GpuBackend {
                 Span::FacesX => dispatch(nfx as u64, groups_x),
                 Span::FacesY => dispatch(nfy as u64, groups_x),
                 Span::FacesXY => dispatch(nfx.max(nfy) as u64, groups_x),
-                Span::Edges => dispatch(2 * (nx + ny) as u64, groups_x),
+                Span::Edges | Span::SegFaces => dispatch(2 * (nx + ny) as u64, groups_x),
             }
         };
         let d_cells = size_of(Span::Cells);
@@ -475,13 +512,11 @@ impl GpuBackend {
         let mut names: Vec<&'static str> = program(cfg.scheme).iter().map(|p| p.0).collect();
         names.extend(FORCING_KERNELS.iter().map(|p| p.0));
         names.push("volume");
+        names.sort_unstable();
+        names.dedup();
         let pipelines = names.iter().map(|&n| (n, pipe(n))).collect();
-        let steps_program = program(cfg.scheme)
-            .iter()
-            .map(|&(name, span)| (name, size_of(span)))
-            .collect();
         let area = grid.cell_area_m2();
-        Ok(Self {
+        let mut backend = Self {
             ledger: MassLedger::new(volume * area),
             ctx,
             grid,
@@ -491,9 +526,13 @@ impl GpuBackend {
             buf,
             layout,
             bind_group,
+            groups_x,
+            bed: z.clone(),
             pipelines,
-            steps_program,
+            steps_program: Vec::new(),
             d_cells,
+            track: Vec::new(),
+            tracked_m3: Vec::new(),
             series: Vec::new(),
             frame_times: Vec::new(),
             t_s: 0.0,
@@ -501,7 +540,9 @@ impl GpuBackend {
             forcing: Forcing::default(),
             interrupt: None,
             batch: 8,
-        })
+        };
+        backend.build_program();
+        Ok(backend)
     }
 
     /// The adapter this backend runs on.
@@ -522,11 +563,29 @@ impl GpuBackend {
         forcing
             .validate(cells, &active)
             .map_err(|e| GpuError::Unsupported(e.to_string()))?;
-        if !forcing.boundaries.is_empty() {
-            return Err(GpuError::Unsupported(
-                "the GPU backend does not have inflow and stage boundary segments yet; use --backend cpu"
-                    .into(),
-            ));
+        // Boundary segments: faces, kinds, series ids (after the rain and the sources).
+        let mut seg_faces: Vec<[u32; 4]> = Vec::new();
+        let mut seg_info: Vec<[f32; 4]> = Vec::new();
+        let mut seg_series: Vec<Vec<(f64, f64)>> = Vec::new();
+        for (s, b) in forcing.boundaries.iter().enumerate() {
+            let (faces, face_len) = b
+                .faces(&self.grid, &active)
+                .map_err(|e| GpuError::Unsupported(e.to_string()))?;
+            let z_min = faces
+                .iter()
+                .map(|f| self.bed[f.cell])
+                .fold(f32::INFINITY, f32::min);
+            let (kind, points) = match &b.kind {
+                basintwin_core::SegmentKind::Inflow(q) => (0.0, q.points().to_vec()),
+                basintwin_core::SegmentKind::Stage(l) => (1.0, l.points().to_vec()),
+            };
+            let id = 1 + forcing.sources.len() + s;
+            seg_info.push([kind, id as f32, face_len as f32, z_min]);
+            seg_series.push(points);
+            for f in faces {
+                let flags = u32::from(f.y) | (u32::from(f.high) << 1);
+                seg_faces.push([f.face as u32, f.cell as u32, flags, s as u32]);
+            }
         }
         let dev = &self.ctx.device;
         let make = |label: &str, data: &[u8]| {
@@ -554,6 +613,7 @@ impl GpuBackend {
                 .iter()
                 .map(|s| s.discharge_m3_s.points().to_vec()),
         );
+        series.extend(seg_series);
         let mut index: Vec<[u32; 2]> = Vec::with_capacity(series.len());
         let mut offset = 0u32;
         for s in &series {
@@ -622,6 +682,15 @@ impl GpuBackend {
             frame_times = g.times_s.clone();
         }
         self.buf[bind::SERIES] = new_series;
+        let n_seg_faces = seg_faces.len();
+        self.buf[bind::SEG_FACES] = make("segment faces", bytemuck::cast_slice(&seg_faces));
+        self.buf[bind::SEG_INFO] = make("segments", bytemuck::cast_slice(&seg_info));
+        self.buf[bind::SEG_Q] = make(
+            "segment discharges and stages",
+            &vec![0u8; 4 * (n_seg_faces + seg_info.len())],
+        );
+        self.params.n_segments = seg_info.len() as u32;
+        self.params.n_seg_faces = n_seg_faces as u32;
         self.buf[bind::SERIES_INDEX] = new_index;
         self.buf[bind::SOURCE_CELL] = new_sources;
         self.params.n_sources = source_cells.len() as u32;
@@ -638,35 +707,104 @@ impl GpuBackend {
         }
         self.frame_times = frame_times;
         self.series = series;
-        // The step program: the scheme's kernels, then the forcing passes it needs.
-        let mut prog: Vec<(&'static str, (u32, u32))> = self
-            .steps_program
+        self.forcing = forcing;
+        self.build_program();
+        self.rebind();
+        Ok(())
+    }
+
+    /// The step program for this model: the scheme's kernels it needs, then its forcing
+    /// passes.
+    fn build_program(&mut self) {
+        let (nx, ny) = (self.grid.nx as u64, self.grid.ny as u64);
+        let gx = self.groups_x;
+        let size_of = |span: Span, seg_faces: u32| -> (u32, u32) {
+            match span {
+                Span::One => (1, 1),
+                Span::Cells => dispatch(nx * ny, gx),
+                Span::FacesX => dispatch((nx + 1) * ny, gx),
+                Span::FacesY => dispatch(nx * (ny + 1), gx),
+                Span::FacesXY => dispatch(((nx + 1) * ny).max(nx * (ny + 1)), gx),
+                Span::Edges => dispatch(2 * (nx + ny), gx),
+                Span::SegFaces => dispatch(u64::from(seg_faces), gx),
+            }
+        };
+        let p = &self.params;
+        let gridded = p.n_frames > 0;
+        let infiltrates = p.infiltration != 0;
+        let needed = |need: Need| match need {
+            Need::Always => true,
+            Need::Segments => p.n_segments > 0,
+            Need::Tracking => p.n_track_faces > 0,
+        };
+        let mut prog: Vec<(&'static str, (u32, u32))> = program(self.cfg.scheme)
             .iter()
-            .copied()
-            .filter(|(n, _)| !FORCING_KERNELS.iter().any(|f| f.0 == *n))
+            .filter(|k| needed(k.2))
+            .map(|k| (k.0, size_of(k.1, p.n_seg_faces)))
             .collect();
-        let gridded = self.params.n_frames > 0;
         let wanted = [
             gridded,
             gridded,
-            self.params.n_sources > 0,
+            p.n_sources > 0,
             infiltrates,
             gridded || infiltrates,
         ];
         for ((name, span), want) in FORCING_KERNELS.iter().zip(wanted) {
             if want {
-                let d = if *span == Span::Cells {
-                    self.d_cells
-                } else {
-                    (1, 1)
-                };
-                prog.push((name, d));
+                prog.push((name, size_of(*span, 0)));
             }
         }
         self.steps_program = prog;
+    }
+
+    /// Accumulates, every step, the volume through a group of faces (a cross-section):
+    /// `(y face?, index, signed length m)` as `CpuBackend::track_faces`. Returns its number.
+    pub fn track_faces(&mut self, faces: Vec<(bool, usize, f64)>) -> Result<usize, GpuError> {
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        if let Some(&(y, k, _)) = faces.iter().find(|(y, k, _)| {
+            if *y {
+                *k >= nx * (ny + 1)
+            } else {
+                *k >= (nx + 1) * ny
+            }
+        }) {
+            return Err(GpuError::Unsupported(format!(
+                "tracked {} face {k} does not exist",
+                if y { "y" } else { "x" }
+            )));
+        }
+        self.track.push(faces);
+        self.tracked_m3.push(0.0);
+        let packed: Vec<[u32; 4]> = self
+            .track
+            .iter()
+            .enumerate()
+            .flat_map(|(s, faces)| {
+                faces.iter().map(move |&(y, k, len)| {
+                    [k as u32, u32::from(y), s as u32, (len as f32).to_bits()]
+                })
+            })
+            .collect();
+        let dev = &self.ctx.device;
+        let init = |label: &str, data: Vec<u8>| {
+            let mut contents = data;
+            let n = contents.len().max(16);
+            contents.resize(n, 0);
+            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: &contents,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_DST
+                    | wgpu::BufferUsages::COPY_SRC,
+            })
+        };
+        self.buf[bind::TRACK_FACES] = init("tracked faces", bytemuck::cast_slice(&packed).to_vec());
+        self.buf[bind::TRACKED] = init("tracked volumes", vec![0u8; 8 * self.track.len()]);
+        self.params.n_track_faces = packed.len() as u32;
+        self.params.n_sections = self.track.len() as u32;
+        self.build_program();
         self.rebind();
-        self.forcing = forcing;
-        Ok(())
+        Ok(self.track.len() - 1)
     }
 
     /// Refuses a buffer larger than one storage binding of this adapter.
@@ -916,6 +1054,17 @@ impl Backend for GpuBackend {
         };
         self.control = c;
         self.ledger.volume_m3 = self.volume_m3().map_err(Self::runtime)?;
+        if !self.track.is_empty() {
+            let n = 8 * self.track.len() as u64;
+            let bytes = self
+                .read_back(&[(&self.buf[bind::TRACKED], n)])
+                .map_err(Self::runtime)?;
+            let v: Vec<[f32; 2]> = bytemuck::pod_collect_to_vec(&bytes[0]);
+            self.tracked_m3 = v
+                .iter()
+                .map(|p| f64::from(p[0]) + f64::from(p[1]))
+                .collect();
+        }
         match c.failed {
             1 => {
                 return Err(CoreError::Unstable {
@@ -970,6 +1119,10 @@ impl Backend for GpuBackend {
 
     fn ledger(&self) -> MassLedger {
         self.ledger
+    }
+
+    fn tracked_volumes_m3(&self) -> &[f64] {
+        &self.tracked_m3
     }
 }
 

@@ -37,7 +37,11 @@ pub struct Params {
     /// 1 when an infiltration model is set.
     pub infiltration: u32,
     pub n_frames: u32,
-    pub pad_c: u32,
+    pub n_segments: u32,
+    pub n_seg_faces: u32,
+    pub n_track_faces: u32,
+    pub n_sections: u32,
+    pub pad_d: u32,
 }
 
 /// Time-step state on the device. WGSL twin: `common.wgsl::Control`.
@@ -144,7 +148,11 @@ mod tests {
             rk_stages,
             infiltration,
             n_frames,
-            pad_c
+            n_segments,
+            n_seg_faces,
+            n_track_faces,
+            n_sections,
+            pad_d
         );
         assert_eq!(wgsl, rust);
         assert_eq!(size as usize, size_of::<Params>());

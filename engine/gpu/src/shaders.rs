@@ -1,6 +1,7 @@
 //! The WGSL sources, assembled per scheme: `common.wgsl` (types and pointwise physics), the
 //! scheme's kernels, `step.wgsl` (time step and water budget on the device) and `forcing.wgsl`
-//! (gridded rain, point sources, infiltration). WGSL has no
+//! (gridded rain, point sources, infiltration) and `segments.wgsl` (inflow and stage
+//! boundary segments, cross-sections). WGSL has no
 //! includes, so a module is the concatenation; `cargo test` validates each with naga.
 
 use basintwin_core::Scheme;
@@ -8,6 +9,7 @@ use basintwin_core::Scheme;
 pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 pub const STEP: &str = include_str!("../../../shaders/step.wgsl");
 pub const FORCING: &str = include_str!("../../../shaders/forcing.wgsl");
+pub const SEGMENTS: &str = include_str!("../../../shaders/segments.wgsl");
 /// fv1 and fv2 share one module (as they share their passes on the CPU).
 pub const FV: &str = include_str!("../../../shaders/fv.wgsl");
 pub const INERTIAL: &str = include_str!("../../../shaders/inertial.wgsl");
@@ -18,7 +20,7 @@ pub fn scheme_source(scheme: Scheme) -> Option<String> {
         Scheme::Fv1 | Scheme::Fv2 => FV,
         Scheme::Inertial => INERTIAL,
     };
-    Some(format!("{COMMON}\n{body}\n{STEP}\n{FORCING}"))
+    Some(format!("{COMMON}\n{body}\n{STEP}\n{FORCING}\n{SEGMENTS}"))
 }
 
 /// Like [`scheme_source`], for tests: the fv1 module stands in for schemes not ported yet.
@@ -66,6 +68,7 @@ mod tests {
             ("fv.wgsl", FV),
             ("step.wgsl", STEP),
             ("forcing.wgsl", FORCING),
+            ("segments.wgsl", SEGMENTS),
         ] {
             let lines: Vec<&str> = src.lines().collect();
             for (k, l) in lines.iter().enumerate() {

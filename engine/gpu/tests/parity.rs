@@ -256,7 +256,7 @@ fn deterministic(scheme: Scheme) {
     assert_eq!(bits(&a.qx), bits(&b.qx));
 }
 
-/// What the GPU backend cannot do is refused with its name, not dropped.
+/// Bad forcing and grids beyond the adapter's limits are refused with a message.
 #[test]
 fn unsupported_features_are_refused() {
     let case = cases::flat_dam_break(16, 8, 5.0).unwrap();
@@ -271,17 +271,37 @@ fn unsupported_features_are_refused() {
     .unwrap();
     let e = gpu
         .set_forcing(Forcing {
-            boundaries: vec![basintwin_core::BoundarySegment {
-                name: "upstream".into(),
-                side: basintwin_core::Side::West,
-                cells: 2..5,
-                kind: basintwin_core::SegmentKind::Inflow(Series::constant(1.0)),
+            sources: vec![basintwin_core::PointSource {
+                name: "outside".into(),
+                cell: 10_000,
+                discharge_m3_s: Series::constant(1.0),
             }],
             ..Forcing::default()
         })
         .unwrap_err()
         .to_string();
-    assert!(e.contains("boundary segments"), "{e}");
+    assert!(e.contains("point source"), "{e}");
+    // A grid whose face arrays exceed one storage binding is refused, naming the limit.
+    let ctx = context().unwrap();
+    let limit = ctx.limits.max_storage_buffer_binding_size;
+    let (nx, ny) = (4096usize, ((limit / 16 / 4097) + 1) as usize);
+    if (nx * ny) < 20_000_000 {
+        let grid = Grid::new(nx, ny, 1.0, 1.0).unwrap();
+        let terrain = Terrain::new(&grid, vec![0.0; grid.cells()], 0.03).unwrap();
+        let e = GpuBackend::new(
+            ctx,
+            grid.clone(),
+            &terrain,
+            State::dry(grid.cells()),
+            SolverConfig::new(Scheme::Fv1),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("storage-binding limit") && e.contains(&format!("{nx} x {ny}")),
+            "{e}"
+        );
+    }
 }
 
 /// Rain (uniform and gridded), point sources, every infiltration model and the outflow
@@ -389,5 +409,83 @@ fn forcing_matches_the_cpu() {
         assert!((a.volume_m3 - b.volume_m3).abs() <= 1e-4 * a.volume_m3);
         assert!(b.relative_error().abs() < 1e-5, "{b}");
         assert!(worst < 0.02, "{scheme}: worst depth difference {worst}");
+    }
+}
+
+/// Inflow and stage segments, a normal-depth outlet and a cross-section, every scheme: the GPU
+/// books the inflow hydrograph's volume and measures the section's flow as the CPU does.
+#[test]
+fn segments_and_sections_match_the_cpu() {
+    use basintwin_core::{BoundarySegment, SegmentKind, Side};
+    let case = cases::river_basin(60, 30, 10.0).unwrap();
+    let grid = case.grid.clone();
+    let n = grid.cells();
+    for scheme in basintwin_gpu::backend::schemes() {
+        let q = Series::new(vec![(0.0, 0.0), (200.0, 15.0), (600.0, 5.0)], "inflow").unwrap();
+        let forcing = Forcing {
+            boundaries: vec![
+                BoundarySegment {
+                    name: "upstream".into(),
+                    side: Side::West,
+                    cells: 10..20,
+                    kind: SegmentKind::Inflow(q.clone()),
+                },
+                BoundarySegment {
+                    name: "lake".into(),
+                    side: Side::North,
+                    cells: 40..50,
+                    kind: SegmentKind::Stage(
+                        Series::new(vec![(0.0, 12.0), (600.0, 12.5)], "stage").unwrap(),
+                    ),
+                },
+            ],
+            ..Forcing::default()
+        };
+        let cfg = SolverConfig::new(scheme).with_boundaries(Boundaries {
+            east: BoundaryKind::NormalDepth { slope: 0.003 },
+            ..Boundaries::walls()
+        });
+        let Some((mut cpu, mut gpu)) =
+            pair(&grid, &case.terrain, State::from_depth(&case.depth_m), cfg)
+        else {
+            return;
+        };
+        let section: Vec<(bool, usize, f64)> =
+            (0..30).map(|j| (false, j * 61 + 30, 10.0)).collect();
+        cpu.set_forcing(forcing.clone()).unwrap();
+        gpu.set_forcing(forcing).unwrap();
+        cpu.track_faces(section.clone()).unwrap();
+        gpu.track_faces(section).unwrap();
+        for t in [200.0, 600.0, 900.0] {
+            cpu.advance_to(t).unwrap();
+            gpu.advance_to(t).unwrap();
+        }
+        let (a, b) = (cpu.ledger(), gpu.ledger());
+        let (sa, sb) = (cpu.tracked_volumes_m3()[0], gpu.tracked_volumes_m3()[0]);
+        let (mut xa, mut xb) = (State::dry(n), State::dry(n));
+        cpu.read_state(&mut xa).unwrap();
+        gpu.read_state(&mut xb).unwrap();
+        let worst = max_diff(&xa.h, &xb.h);
+        println!(
+            "{scheme}: inflow {:.3}/{:.3} (hydrograph {:.3}), outflow {:.3}/{:.3}, section {sa:.3}/{sb:.3} m3 (cpu/gpu); worst depth difference {worst:.2e} m; gpu mass error {:.1e}",
+            a.boundary_inflow_m3,
+            b.boundary_inflow_m3,
+            q.integral(0.0, 900.0),
+            a.boundary_outflow_m3,
+            b.boundary_outflow_m3,
+            b.relative_error()
+        );
+        assert!((a.boundary_inflow_m3 - b.boundary_inflow_m3).abs() < 1e-4 * a.boundary_inflow_m3);
+        assert!(
+            (a.boundary_outflow_m3 - b.boundary_outflow_m3).abs()
+                < 1e-3 * a.boundary_outflow_m3.max(1.0)
+        );
+        assert!(sa.abs() > 100.0, "water crossed the section");
+        assert!(
+            (sa - sb).abs() < 1e-3 * sa.abs(),
+            "{scheme}: section cpu {sa} gpu {sb}"
+        );
+        assert!(b.relative_error().abs() < 1e-5, "{b}");
+        assert!(worst < 0.02, "{scheme}: {worst}");
     }
 }

@@ -35,7 +35,6 @@ use crate::config::{BoundaryKind, Scheme, SolverConfig};
 use crate::error::{CoreError, Result};
 use crate::forcing::{Forcing, SegmentKind};
 use crate::grid::Grid;
-use crate::grid::Side;
 use crate::ledger::MassLedger;
 use crate::maxima::{self, Maxima};
 use crate::numerics::CellState;
@@ -335,17 +334,7 @@ fn fold_row<R: Real>(h: &mut [R], rate: &[R], with_rate: bool) -> RowSums {
     }
 }
 
-/// A face of an inflow or stage segment.
-#[derive(Debug, Clone, Copy)]
-struct SegFace {
-    /// Index into the x-face (`y == false`) or y-face arrays.
-    face: usize,
-    /// The interior cell.
-    cell: usize,
-    y: bool,
-    /// East or north side: the outward normal points along +x / +y.
-    high: bool,
-}
+use crate::forcing::SegmentFace as SegFace;
 
 /// A boundary segment, resolved to faces, with this step's values.
 #[derive(Debug)]
@@ -600,54 +589,10 @@ impl<R: Real> CpuBackend<R> {
     /// Sets the rain and point sources (validated against the domain).
     pub fn set_forcing(&mut self, forcing: Forcing) -> Result<()> {
         forcing.validate(self.grid.cells(), &self.active)?;
-        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        let ny = self.grid.ny;
         let mut segments = Vec::new();
         for b in &forcing.boundaries {
-            let len = if matches!(b.side, Side::West | Side::East) {
-                ny
-            } else {
-                nx
-            };
-            if b.cells.end > len {
-                return Err(CoreError::Invalid {
-                    what: "boundary segment",
-                    detail: format!(
-                        "'{}' covers cells {:?} of a side {len} cells long",
-                        b.name, b.cells
-                    ),
-                    expected: "a segment within the side",
-                });
-            }
-            let faces: Vec<SegFace> = b
-                .cells
-                .clone()
-                .filter_map(|p| {
-                    let (face, cell, y, high) = match b.side {
-                        Side::West => (p * (nx + 1), p * nx, false, false),
-                        Side::East => (p * (nx + 1) + nx, p * nx + nx - 1, false, true),
-                        Side::South => (p, p, true, false),
-                        Side::North => (ny * nx + p, (ny - 1) * nx + p, true, true),
-                    };
-                    self.active[cell].then_some(SegFace {
-                        face,
-                        cell,
-                        y,
-                        high,
-                    })
-                })
-                .collect();
-            if faces.is_empty() {
-                return Err(CoreError::Invalid {
-                    what: "boundary segment",
-                    detail: format!("'{}' lies only along cells outside the domain", b.name),
-                    expected: "a segment touching at least one active cell",
-                });
-            }
-            let face_len_m = if matches!(b.side, Side::West | Side::East) {
-                self.grid.dy_m
-            } else {
-                self.grid.dx_m
-            };
+            let (faces, face_len_m) = b.faces(&self.grid, &self.active)?;
             segments.push(Segment {
                 q: vec![R::zero(); faces.len()],
                 faces,
