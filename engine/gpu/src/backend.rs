@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use basintwin_core::{
-    Backend, BoundaryKind, CoreError, Forcing, Grid, MassLedger, Maxima, Scheme, SolverConfig,
-    State, Terrain,
+    Backend, BoundaryKind, Checkpoint, CoreError, Forcing, Grid, MassLedger, Maxima, Scheme,
+    SolverConfig, State, Terrain,
 };
 use wgpu::util::DeviceExt;
 
@@ -168,6 +168,16 @@ fn bind_group(
     })
 }
 
+/// A call of `advance_to` stopped by an interrupt: its clock, to continue it exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct StoppedCall {
+    target_s: f64,
+    start_s: f64,
+    remaining: f32,
+    elapsed: f32,
+    rain_before: f32,
+}
+
 /// The shallow-water solver on a GPU, in f32.
 #[derive(Debug)]
 pub struct GpuBackend {
@@ -180,6 +190,8 @@ pub struct GpuBackend {
     buf: Vec<wgpu::Buffer>,
     /// The bed as uploaded (for segment set-up).
     bed: Vec<f32>,
+    /// Fingerprint of the bed, mask and roughness as uploaded, for checkpoints.
+    fingerprint: u64,
     layout: wgpu::BindGroupLayout,
     bind_group: wgpu::BindGroup,
     /// Workgroups along x of every 2D dispatch.
@@ -197,6 +209,7 @@ pub struct GpuBackend {
     /// Tracked faces per cross-section: (y face?, index, signed length m).
     track: Vec<Vec<(bool, usize, f64)>>,
     tracked_m3: Vec<f64>,
+    stopped_call: Option<StoppedCall>,
     t_s: f64,
     steps: u64,
     ledger: MassLedger,
@@ -528,11 +541,17 @@ impl GpuBackend {
             bind_group,
             groups_x,
             bed: z.clone(),
+            fingerprint: basintwin_core::checkpoint::fingerprint(&[
+                &z.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+                &gn2.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+                &active.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+            ]),
             pipelines,
             steps_program: Vec::new(),
             d_cells,
             track: Vec::new(),
             tracked_m3: Vec::new(),
+            stopped_call: None,
             series: Vec::new(),
             frame_times: Vec::new(),
             t_s: 0.0,
@@ -986,13 +1005,31 @@ impl Backend for GpuBackend {
         if t_target_s == self.t_s {
             return Ok(());
         }
-        // This call's control block: how far to go, from where; the CFL rate carries over.
-        self.control = Control {
-            remaining: (t_target_s - self.t_s) as f32,
-            t_base: self.t_s as f32,
-            max_rate: self.control.max_rate,
-            rain_before: self.forcing.rain_depth_m(0.0, self.t_s) as f32,
-            ..Control::default()
+        // This call's control block: how far to go, from where; the CFL rate carries over. A
+        // call stopped by an interrupt (and checkpointed) continues with its own clock, so that
+        // the resumed run takes bitwise the steps the uninterrupted one took.
+        let call_start = match self.stopped_call.take() {
+            Some(call) if call.target_s == t_target_s => {
+                self.control = Control {
+                    remaining: call.remaining,
+                    elapsed: call.elapsed,
+                    t_base: call.start_s as f32,
+                    max_rate: self.control.max_rate,
+                    rain_before: call.rain_before,
+                    ..Control::default()
+                };
+                call.start_s
+            }
+            _ => {
+                self.control = Control {
+                    remaining: (t_target_s - self.t_s) as f32,
+                    t_base: self.t_s as f32,
+                    max_rate: self.control.max_rate,
+                    rain_before: self.forcing.rain_depth_m(0.0, self.t_s) as f32,
+                    ..Control::default()
+                };
+                self.t_s
+            }
         };
         let q = &self.ctx.queue;
         q.write_buffer(
@@ -1005,7 +1042,7 @@ impl Backend for GpuBackend {
             .series
             .iter()
             .flatten()
-            .map(|&(t, v)| [(t - self.t_s) as f32, v as f32])
+            .map(|&(t, v)| [(t - call_start) as f32, v as f32])
             .collect();
         if !pts.is_empty() {
             q.write_buffer(&self.buf[bind::SERIES], 0, bytemuck::cast_slice(&pts));
@@ -1014,7 +1051,7 @@ impl Backend for GpuBackend {
             let ft: Vec<f32> = self
                 .frame_times
                 .iter()
-                .map(|&t| (t - self.t_s) as f32)
+                .map(|&t| (t - call_start) as f32)
                 .collect();
             q.write_buffer(&self.buf[bind::FRAME_TW], 0, bytemuck::cast_slice(&ft));
         }
@@ -1050,8 +1087,17 @@ impl Backend for GpuBackend {
         self.t_s = if reached {
             t_target_s
         } else {
-            self.t_s + f64::from(c.elapsed)
+            call_start + f64::from(c.elapsed)
         };
+        if !reached && c.failed == 0 {
+            self.stopped_call = Some(StoppedCall {
+                target_s: t_target_s,
+                start_s: call_start,
+                remaining: c.remaining,
+                elapsed: c.elapsed,
+                rain_before: c.rain_before,
+            });
+        }
         self.control = c;
         self.ledger.volume_m3 = self.volume_m3().map_err(Self::runtime)?;
         if !self.track.is_empty() {
@@ -1123,6 +1169,193 @@ impl Backend for GpuBackend {
 
     fn tracked_volumes_m3(&self) -> &[f64] {
         &self.tracked_m3
+    }
+
+    fn checkpoint(&mut self, extra: String) -> basintwin_core::Result<Checkpoint> {
+        let cells = self.grid.cells() as u64;
+        let mut want: Vec<(&str, usize, u64)> = vec![
+            ("h", bind::H, 4 * cells),
+            ("qx", bind::QX, 4 * cells),
+            ("qy", bind::QY, 4 * cells),
+            ("maxima", bind::MAXIMA, 16 * cells),
+        ];
+        let (nx, ny) = (self.grid.nx as u64, self.grid.ny as u64);
+        if self.cfg.scheme == Scheme::Inertial {
+            want.push(("qfx", 8, 4 * (nx + 1) * ny));
+            want.push(("qfy", 9, 4 * nx * (ny + 1)));
+        }
+        if self.params.infiltration != 0 {
+            want.push(("infiltrated_m", bind::INFILTRATED, 4 * cells));
+        }
+        if self.params.n_frames > 0 {
+            want.push(("rain_cum_m", bind::RAIN_CUM, 4 * cells));
+        }
+        let srcs: Vec<(&wgpu::Buffer, u64)> =
+            want.iter().map(|(_, b, n)| (&self.buf[*b], *n)).collect();
+        let bytes = self.read_back(&srcs).map_err(Self::runtime)?;
+        let mut arrays = Vec::new();
+        for ((name, _, _), b) in want.iter().zip(&bytes) {
+            let v: Vec<f32> = bytemuck::pod_collect_to_vec(b);
+            if *name == "maxima" {
+                for (k, label) in [
+                    "max_depth_m",
+                    "max_speed_m_s",
+                    "max_hazard_m2_s",
+                    "arrival_s",
+                ]
+                .iter()
+                .enumerate()
+                {
+                    arrays.push((
+                        label.to_string(),
+                        v.chunks_exact(4).map(|m| f64::from(m[k])).collect(),
+                    ));
+                }
+            } else {
+                arrays.push((name.to_string(), v.iter().map(|&x| f64::from(x)).collect()));
+            }
+        }
+        if let Some(call) = self.stopped_call {
+            arrays.push((
+                "gpu_call".to_string(),
+                vec![
+                    call.target_s,
+                    call.start_s,
+                    f64::from(call.remaining),
+                    f64::from(call.elapsed),
+                    f64::from(call.rain_before),
+                ],
+            ));
+        }
+        Ok(Checkpoint {
+            header: basintwin_core::checkpoint::Header {
+                scheme: self.cfg.scheme.name().into(),
+                precision: "f32 (gpu)".into(),
+                nx: self.grid.nx,
+                ny: self.grid.ny,
+                terrain_fingerprint: self.fingerprint,
+                time_s: self.t_s,
+                steps: self.steps,
+                max_rate: f64::from(self.control.max_rate),
+                ledger: self.ledger,
+                tracked_m3: self.tracked_m3.clone(),
+                arrays: Vec::new(),
+                extra,
+            },
+            arrays,
+        })
+    }
+
+    fn restore(&mut self, c: &Checkpoint) -> basintwin_core::Result<()> {
+        let h = &c.header;
+        let bad = |detail: String| CoreError::Invalid {
+            what: "checkpoint",
+            detail,
+            expected: "a checkpoint of the GPU backend with the same terrain, grid and scheme",
+        };
+        if (h.nx, h.ny) != (self.grid.nx, self.grid.ny)
+            || h.scheme != self.cfg.scheme.name()
+            || h.precision != "f32 (gpu)"
+        {
+            return Err(bad(format!(
+                "it was written by {} in {} on {} x {} cells",
+                h.scheme, h.precision, h.nx, h.ny
+            )));
+        }
+        if h.terrain_fingerprint != self.fingerprint {
+            return Err(bad("the bed, mask or roughness differ".into()));
+        }
+        if h.tracked_m3.len() != self.tracked_m3.len() {
+            return Err(bad(format!(
+                "it tracks {} cross-sections, the model {}",
+                h.tracked_m3.len(),
+                self.tracked_m3.len()
+            )));
+        }
+        let cells = self.grid.cells();
+        let get = |name: &str, n: usize| -> basintwin_core::Result<Vec<f32>> {
+            match c.array(name) {
+                Some(v) if v.len() == n => Ok(v.iter().map(|&x| x as f32).collect()),
+                _ => Err(bad(format!("{name} is missing or has the wrong size"))),
+            }
+        };
+        let q = &self.ctx.queue;
+        for (name, b) in [("h", bind::H), ("qx", bind::QX), ("qy", bind::QY)] {
+            q.write_buffer(&self.buf[b], 0, bytemuck::cast_slice(&get(name, cells)?));
+        }
+        let m: Vec<Vec<f32>> = [
+            "max_depth_m",
+            "max_speed_m_s",
+            "max_hazard_m2_s",
+            "arrival_s",
+        ]
+        .iter()
+        .map(|n| get(n, cells))
+        .collect::<basintwin_core::Result<_>>()?;
+        let packed: Vec<[f32; 4]> = (0..cells)
+            .map(|k| [m[0][k], m[1][k], m[2][k], m[3][k]])
+            .collect();
+        q.write_buffer(&self.buf[bind::MAXIMA], 0, bytemuck::cast_slice(&packed));
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        if self.cfg.scheme == Scheme::Inertial {
+            q.write_buffer(
+                &self.buf[8],
+                0,
+                bytemuck::cast_slice(&get("qfx", (nx + 1) * ny)?),
+            );
+            q.write_buffer(
+                &self.buf[9],
+                0,
+                bytemuck::cast_slice(&get("qfy", nx * (ny + 1))?),
+            );
+        }
+        for (on, name, b) in [
+            (
+                self.params.infiltration != 0,
+                "infiltrated_m",
+                bind::INFILTRATED,
+            ),
+            (self.params.n_frames > 0, "rain_cum_m", bind::RAIN_CUM),
+        ] {
+            match (on, c.array(name).is_some()) {
+                (true, true) => {
+                    q.write_buffer(&self.buf[b], 0, bytemuck::cast_slice(&get(name, cells)?));
+                }
+                (false, false) => {}
+                _ => {
+                    return Err(bad(format!(
+                        "{name}: one of the two runs has it, the other not"
+                    )));
+                }
+            }
+        }
+        let tracked: Vec<[f32; 2]> = h
+            .tracked_m3
+            .iter()
+            .map(|&v| {
+                let hi = v as f32;
+                [hi, (v - f64::from(hi)) as f32]
+            })
+            .collect();
+        if !tracked.is_empty() {
+            q.write_buffer(&self.buf[bind::TRACKED], 0, bytemuck::cast_slice(&tracked));
+        }
+        self.tracked_m3.clone_from(&h.tracked_m3);
+        self.stopped_call = match c.array("gpu_call") {
+            Some(&[target_s, start_s, remaining, elapsed, rain_before]) => Some(StoppedCall {
+                target_s,
+                start_s,
+                remaining: remaining as f32,
+                elapsed: elapsed as f32,
+                rain_before: rain_before as f32,
+            }),
+            _ => None,
+        };
+        self.t_s = h.time_s;
+        self.steps = h.steps;
+        self.ledger = h.ledger;
+        self.control.max_rate = h.max_rate as f32;
+        Ok(())
     }
 }
 

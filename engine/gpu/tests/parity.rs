@@ -489,3 +489,85 @@ fn segments_and_sections_match_the_cpu() {
         assert!(worst < 0.02, "{scheme}: {worst}");
     }
 }
+
+/// A run stopped between outputs (Ctrl-C) and resumed from its checkpoint ends bitwise as the
+/// uninterrupted run: the fields are restored exactly and the stopped call continues with its
+/// own f32 clock, so the steps are the same. (The water budget is summed per call, so its
+/// totals may differ in the 7th digit.)
+#[test]
+fn checkpoint_resume_continues_the_run() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let case = cases::valley_dam_break(100, 40, 20.0).unwrap();
+    for scheme in basintwin_gpu::backend::schemes() {
+        let make = || {
+            let ctx = context()?;
+            let mut g = GpuBackend::new(
+                ctx,
+                case.grid.clone(),
+                &case.terrain,
+                State::from_depth(&case.depth_m),
+                SolverConfig::new(scheme),
+            )
+            .unwrap();
+            g.set_forcing(Forcing {
+                rain_mm_h: Some(Series::constant(30.0)),
+                infiltration: basintwin_core::Infiltration::Constant { rate_m_s: 1e-6 },
+                ..Forcing::default()
+            })
+            .unwrap();
+            Some(g)
+        };
+        let Some(mut a) = make() else { return };
+        a.advance_to(150.0).unwrap();
+        a.advance_to(300.0).unwrap();
+        let mut b = make().unwrap();
+        let flag = Arc::new(AtomicBool::new(true));
+        b.set_interrupt(flag.clone());
+        let e = b.advance_to(150.0).unwrap_err();
+        assert!(
+            matches!(e, basintwin_core::CoreError::Interrupted { .. }),
+            "{e}"
+        );
+        let t_stop = b.time_s();
+        assert!(t_stop > 0.0 && t_stop < 150.0);
+        let ckpt =
+            basintwin_core::Checkpoint::from_bytes(&b.checkpoint("x".into()).unwrap().to_bytes())
+                .unwrap();
+        flag.store(false, Ordering::Relaxed);
+        let mut r = make().unwrap();
+        r.restore(&ckpt).unwrap();
+        r.advance_to(150.0).unwrap();
+        r.advance_to(300.0).unwrap();
+        let n = case.grid.cells();
+        let (mut sa, mut sr) = (State::dry(n), State::dry(n));
+        a.read_state(&mut sa).unwrap();
+        r.read_state(&mut sr).unwrap();
+        let d = max_diff(&sa.h, &sr.h);
+        let (la, lr) = (a.ledger(), r.ledger());
+        println!(
+            "{scheme}: stopped at {t_stop:.2} s; steps {} vs {}; worst depth difference {d:.2e} m; rain {:.4} vs {:.4}, infiltration {:.4} vs {:.4} m3",
+            a.steps(),
+            r.steps(),
+            la.rain_m3,
+            lr.rain_m3,
+            la.infiltration_m3,
+            lr.infiltration_m3
+        );
+        assert_eq!(a.steps(), r.steps());
+        assert_eq!(d, 0.0, "{scheme}: fields differ after resume");
+        assert!((la.rain_m3 - lr.rain_m3).abs() < 1e-6 * la.rain_m3);
+        assert!((la.infiltration_m3 - lr.infiltration_m3).abs() < 1e-5 * la.infiltration_m3);
+        // A CPU checkpoint does not restore into the GPU backend.
+        let mut cpu = CpuBackend::<f32>::new(
+            case.grid.clone(),
+            &case.terrain,
+            State::from_depth(&case.depth_m),
+            SolverConfig::new(scheme),
+            None,
+        )
+        .unwrap();
+        let cc = cpu.checkpoint(String::new()).unwrap();
+        assert!(make().unwrap().restore(&cc).is_err());
+    }
+}
