@@ -571,3 +571,52 @@ fn checkpoint_resume_continues_the_run() {
         assert!(make().unwrap().restore(&cc).is_err());
     }
 }
+
+/// Thacker's planar bowl (moving shorelines, Thacker 1981) after one period, every scheme:
+/// the GPU's error against the analytic surface is the CPU's (both f32), within 5 % plus
+/// 1e-5 m, and the water is conserved.
+#[test]
+fn thacker_bowl_matches_the_cpu_and_the_analytic_solution() {
+    use basintwin_core::analytic::ThackerPlanar;
+    let th = ThackerPlanar::default();
+    let n = 64;
+    let d = th.l_m / n as f64;
+    let grid = Grid::new(n, n, d, d).unwrap();
+    let terrain = Terrain::new(&grid, grid.map_centres(|x, y| th.bed_m(x, y)), 0.0).unwrap();
+    let sol = |f: fn((f64, f64, f64)) -> f64| grid.map_centres(|x, y| f(th.solution(x, y, 0.0)));
+    let state = State::<f32> {
+        h: sol(|s| s.0).iter().map(|&v| v as f32).collect(),
+        qx: sol(|s| s.0 * s.1).iter().map(|&v| v as f32).collect(),
+        qy: sol(|s| s.0 * s.2).iter().map(|&v| v as f32).collect(),
+    };
+    let t = th.period_s();
+    let exact = grid.map_centres(|x, y| th.solution(x, y, t).0);
+    for scheme in basintwin_gpu::backend::schemes() {
+        let Some((mut cpu, mut gpu)) =
+            pair(&grid, &terrain, state.clone(), SolverConfig::new(scheme))
+        else {
+            return;
+        };
+        cpu.advance_to(t).unwrap();
+        gpu.advance_to(t).unwrap();
+        let err = |b: &mut dyn Backend<Real = f32>| {
+            let mut s = State::dry(grid.cells());
+            b.read_state(&mut s).unwrap();
+            (0..grid.cells())
+                .map(|k| (f64::from(s.h[k]) - exact[k]).abs())
+                .sum::<f64>()
+                / grid.cells() as f64
+        };
+        let (ec, eg) = (err(&mut cpu), err(&mut gpu));
+        let l = gpu.ledger();
+        println!(
+            "Thacker bowl, {scheme}: mean depth error cpu {ec:.3e} m, gpu {eg:.3e} m; gpu mass error {:.1e}",
+            l.relative_error()
+        );
+        assert!(
+            (ec - eg).abs() <= 0.05 * ec + 1e-5,
+            "{scheme}: cpu {ec} gpu {eg}"
+        );
+        assert!(l.relative_error().abs() < 1e-5, "{l}");
+    }
+}
