@@ -47,13 +47,13 @@ XDG_DIR := $(abspath .xdg-runtime)
 test: deps $(VENV)/.ready
 	@mkdir -p $(XDG_DIR) && chmod 700 $(XDG_DIR)
 	XDG_RUNTIME_DIR=$(XDG_DIR) BASINTWIN_REQUIRE_GPU=1 BASINTWIN_REQUIRE_PYTHON=1 BASINTWIN_TEST_PYTHON=$(abspath $(VENV))/bin/python $(CARGO) test --workspace --all-targets
-	BASINTWIN_BENCH_QUICK=1 $(CARGO) bench -p basintwin-benches --bench schemes --bench io -- --test
+	XDG_RUNTIME_DIR=$(XDG_DIR) BASINTWIN_BENCH_QUICK=1 $(CARGO) bench -p basintwin-benches --bench schemes --bench io --bench gpu -- --test
 
 run: deps
 	$(CARGO) run --release -p basintwin -- run examples/dam_break.toml --overwrite
 
 bench: deps
-	$(CARGO) bench -p basintwin-benches --bench schemes --bench io
+	$(CARGO) bench -p basintwin-benches --bench schemes --bench io --bench gpu
 
 lint: deps
 	$(CARGO) fmt --all -- --check

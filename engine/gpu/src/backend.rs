@@ -564,6 +564,35 @@ impl GpuBackend {
         Ok(backend)
     }
 
+    /// Takes exactly `n` CFL-limited steps in one submission, with no target time (for
+    /// benchmarks: the time step is still chosen and reduced on the device each step).
+    pub fn run_steps(&mut self, n: u32) -> Result<(), GpuError> {
+        self.control = Control {
+            remaining: f32::MAX,
+            t_base: self.t_s as f32,
+            max_rate: self.control.max_rate,
+            rain_before: self.forcing.rain_depth_m(0.0, self.t_s) as f32,
+            ..Control::default()
+        };
+        self.ctx.queue.write_buffer(
+            &self.buf[bind::CONTROL],
+            0,
+            bytemuck::bytes_of(&self.control),
+        );
+        self.submit_steps(n);
+        let c = self.read_control()?;
+        if c.failed != 0 {
+            return Err(GpuError::Runtime(format!(
+                "the run failed after {} steps (code {})",
+                c.steps, c.failed
+            )));
+        }
+        self.t_s += f64::from(c.elapsed);
+        self.steps += u64::from(c.steps);
+        self.control = c;
+        Ok(())
+    }
+
     /// The adapter this backend runs on.
     pub fn adapter(&self) -> String {
         describe(&self.ctx.info)
