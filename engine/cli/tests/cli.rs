@@ -1195,7 +1195,18 @@ fn gpu_backend_runs_the_demo_like_the_cpu() {
     }
     assert!(g["mass_balance"]["relative_error"].as_f64().unwrap().abs() < 1e-5);
     assert!(d.join("gpu/max_depth.tif").is_file() && d.join("gpu/snapshots.h5").is_file());
-    // f64 on the GPU, and features it does not have yet, are input errors.
+    // An adapter asked for by a name none has is an input error that says so.
+    let o = bin()
+        .arg("run")
+        .arg(&sc)
+        .args(["--backend", "gpu", "--output"])
+        .arg(d.join("none"))
+        .env("BASINTWIN_ADAPTER", "no-such-gpu-9000")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no-such-gpu-9000"), "{}", text(&o));
+    // f64 on the GPU is an input error.
     let sc64 = scenario(&d, &[("precision = \"f32\"", "precision = \"f64\"")]);
     let o = bin()
         .arg("run")
