@@ -7,7 +7,7 @@
 //! runs each scheme once on 64^2 (what CI runs, on lavapipe). `BASINTWIN_ADAPTER` picks the
 //! adapter; without one the bench says so and measures nothing.
 
-use basintwin_core::{Scheme, SolverConfig, State, cases};
+use basintwin_core::{SolverConfig, State, cases};
 use basintwin_gpu::{GpuBackend, GpuContext};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
