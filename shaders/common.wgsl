@@ -99,6 +99,11 @@ fn hydrostatic(hl: f32, zl: f32, hr: f32, zr: f32) -> vec3<f32> {
     return vec3<f32>(zf, max(hl + zl - zf, 0.0), max(hr + zr - zf, 0.0));
 }
 
+// Rust twin: `numerics::riemann::pressure` — g h^2 / 2, evaluated the same way everywhere.
+fn pressure(h: f32, g: f32) -> f32 {
+    return 0.5 * g * h * h;
+}
+
 // Rust twin: `numerics::riemann::hllc` (Toro 2001, ch. 10). Returns the flux
 // (mass, normal momentum, tangential momentum) per metre of interface.
 fn hllc(hl: f32, ul: f32, vl: f32, hr: f32, ur: f32, vr: f32, g: f32) -> vec3<f32> {
@@ -109,14 +114,16 @@ fn hllc(hl: f32, ul: f32, vl: f32, hr: f32, ur: f32, vr: f32, g: f32) -> vec3<f3
     let sl = select(min(ul - cl, u_star - c_star), ur - 2.0 * cr, hl <= 0.0);
     let sr = select(max(ur + cr, u_star + c_star), ul + 2.0 * cl, hr <= 0.0);
     let fl0 = hl * ul;
-    let fl1 = hl * ul * ul + 0.5 * g * hl * hl;
+    let fl1 = hl * ul * ul + pressure(hl, g);
     let fr0 = hr * ur;
-    let fr1 = hr * ur * ur + 0.5 * g * hr * hr;
+    let fr1 = hr * ur * ur + pressure(hr, g);
     let dry = hl <= 0.0 && hr <= 0.0;
     // Both dry: sr - sl is zero; the result is selected away below.
     let inv = 1.0 / select(sr - sl, 1.0, dry);
+    // Mass in the textbook form (exactly zero through a wall), momentum as the left flux plus
+    // a correction (exactly the hydrostatic pressure between equal states at rest).
     let hll0 = (sr * fl0 - sl * fr0 + sl * sr * (hr - hl)) * inv;
-    let hll1 = (sr * fl1 - sl * fr1 + sl * sr * (hr * ur - hl * ul)) * inv;
+    let hll1 = fl1 + sl * (sr * (fr0 - fl0) - (fr1 - fl1)) * inv;
     let f0 = select(select(hll0, fr0, sr <= 0.0), fl0, sl >= 0.0);
     let f1 = select(select(hll1, fr1, sr <= 0.0), fl1, sl >= 0.0);
     let den = hr * (ur - sr) - hl * (ul - sl);
@@ -132,11 +139,10 @@ fn face_flux_uv(l: vec4<f32>, r: vec4<f32>, g: f32) -> vec4<f32> {
     let hl = rec.y;
     let hr = rec.z;
     let f = hllc(hl, l.y, l.z, hr, r.y, r.z, g);
-    let half_g = 0.5 * g;
     return vec4<f32>(
         f.x,
-        f.y + half_g * (l.x * l.x - hl * hl),
-        f.y + half_g * (r.x * r.x - hr * hr),
+        (f.y - pressure(hl, g)) + pressure(l.x, g),
+        (f.y - pressure(hr, g)) + pressure(r.x, g),
         f.z,
     );
 }

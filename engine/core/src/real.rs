@@ -20,6 +20,9 @@ pub trait Real: Float + Default + Debug + Display + Send + Sync + 'static {
     /// that loops using it vectorise: an exponent-halving bit guess refined by Newton steps
     /// (the guess of Kahan's cbrt; error squares at each step). Meaningless for `x <= 0`.
     fn cbrt_fast(self) -> Self;
+    /// The neighbouring representable values (`f32::next_up` / `next_down`).
+    fn next_up(self) -> Self;
+    fn next_down(self) -> Self;
 }
 
 impl Real for f32 {
@@ -40,6 +43,14 @@ impl Real for f32 {
         }
         y
     }
+    #[inline(always)]
+    fn next_up(self) -> Self {
+        f32::next_up(self)
+    }
+    #[inline(always)]
+    fn next_down(self) -> Self {
+        f32::next_down(self)
+    }
 }
 
 impl Real for f64 {
@@ -59,6 +70,14 @@ impl Real for f64 {
             y = (2.0 * y + self / (y * y)) * (1.0 / 3.0);
         }
         y
+    }
+    #[inline(always)]
+    fn next_up(self) -> Self {
+        f64::next_up(self)
+    }
+    #[inline(always)]
+    fn next_down(self) -> Self {
+        f64::next_down(self)
     }
 }
 

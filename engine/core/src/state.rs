@@ -38,14 +38,34 @@ impl<R: Real> State<R> {
     }
 
     /// Water at rest at a free-surface level: depth `max(0, level - bed)` on active cells.
+    ///
+    /// In the working precision the depth is chosen (among the nearest representable values)
+    /// so that `depth + bed` rounds to the level exactly wherever that is possible: the surface
+    /// is then level to the last bit, and the well-balanced schemes keep it at rest exactly
+    /// instead of starting waves from one-ulp ripples (which in f32 reach 1e-6 m/s).
     pub fn from_level(terrain: &Terrain, level_m: f64) -> Self {
-        let depth: Vec<f64> = terrain
+        let level = R::c(level_m);
+        let h: Vec<R> = terrain
             .bed_m
             .iter()
             .zip(&terrain.active)
-            .map(|(&z, &a)| if a { (level_m - z).max(0.0) } else { 0.0 })
+            .map(|(&z, &a)| {
+                if !a || level_m <= z {
+                    return R::zero();
+                }
+                let (zr, h0) = (R::c(z), R::c(level_m - z));
+                [h0, h0.next_up(), h0.next_down()]
+                    .into_iter()
+                    .find(|&h| h > R::zero() && h + zr == level)
+                    .unwrap_or(h0)
+            })
             .collect();
-        Self::from_depth(&depth)
+        let n = h.len();
+        Self {
+            h,
+            qx: vec![R::zero(); n],
+            qy: vec![R::zero(); n],
+        }
     }
 
     pub fn cells(&self) -> usize {

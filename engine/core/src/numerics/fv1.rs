@@ -8,7 +8,7 @@
 //! WGSL twin: `fv1.wgsl::face_flux_fv1`.
 
 use super::reconstruction::hydrostatic;
-use super::riemann::hllc;
+use super::riemann::{hllc, pressure};
 use super::{CellState, FaceFlux, Params, velocity};
 
 use crate::real::Real;
@@ -41,11 +41,13 @@ pub fn face_flux_uv<R: Real>(l: [R; 4], r: [R; 4], p: Params<R>) -> FaceFlux<R> 
     let [hr0, ur, vr, zr] = r;
     let (_, hl, hr) = hydrostatic(hl0, zl, hr0, zr);
     let f = hllc(hl, ul, vl, hr, ur, vr, p.g);
-    let half_g = R::c(0.5) * p.g;
+    // Audusse's correction: each side receives the pressure of its own cell depth instead of
+    // the reconstructed one. Written as (flux - p(h*)) + p(h), so that a lake at rest (flux
+    // exactly p(h*)) gives each cell exactly p(h) from both of its faces.
     FaceFlux {
         mass: f[0],
-        mom_l: f[1] + half_g * (hl0 * hl0 - hl * hl),
-        mom_r: f[1] + half_g * (hr0 * hr0 - hr * hr),
+        mom_l: (f[1] - pressure(hl, p.g)) + pressure(hl0, p.g),
+        mom_r: (f[1] - pressure(hr, p.g)) + pressure(hr0, p.g),
         tan: f[2],
     }
 }

@@ -27,12 +27,16 @@ pub fn hllc<R: Real>(hl: R, ul: R, vl: R, hr: R, ur: R, vr: R, g: R) -> [R; 3] {
     let sl = select(hl <= zero, ur - two * cr, (ul - cl).min(u_star - c_star));
     let sr = select(hr <= zero, ul + two * cl, (ur + cr).max(u_star + c_star));
     let fl0 = hl * ul;
-    let fl1 = hl * ul * ul + half * g * hl * hl;
+    let fl1 = hl * ul * ul + pressure(hl, g);
     let fr0 = hr * ur;
-    let fr1 = hr * ur * ur + half * g * hr * hr;
+    let fr1 = hr * ur * ur + pressure(hr, g);
     let inv = R::one() / (sr - sl);
+    // Mass in the textbook form, which gives exactly zero through a wall (a mirror state);
+    // momentum as the left flux plus a correction, which gives exactly the left flux (the
+    // hydrostatic pressure) between equal states at rest: a lake at rest stays exactly
+    // balanced in f32 as in f64.
     let hll0 = (sr * fl0 - sl * fr0 + sl * sr * (hr - hl)) * inv;
-    let hll1 = (sr * fl1 - sl * fr1 + sl * sr * (hr * ur - hl * ul)) * inv;
+    let hll1 = fl1 + sl * (sr * (fr0 - fl0) - (fr1 - fl1)) * inv;
     let f0 = select(sl >= zero, fl0, select(sr <= zero, fr0, hll0));
     let f1 = select(sl >= zero, fl1, select(sr <= zero, fr1, hll1));
     // Speed of the contact wave (Toro 2001, eq. 10.27); the denominator is negative whenever
@@ -45,6 +49,14 @@ pub fn hllc<R: Real>(hl: R, ul: R, vl: R, hr: R, ur: R, vr: R, g: R) -> [R; 3] {
         select(dry, zero, f1),
         select(dry, zero, f2),
     ]
+}
+
+/// Hydrostatic pressure force per metre, `g h^2 / 2`, evaluated the same way wherever it is
+/// needed (so that terms that cancel in exact arithmetic cancel in floating point too).
+/// WGSL twin: `common.wgsl::pressure`.
+#[inline(always)]
+pub fn pressure<R: Real>(h: R, g: R) -> R {
+    R::c(0.5) * g * h * h
 }
 
 /// `if c { a } else { b }` for values already computed: compiles to a blend.
