@@ -14,7 +14,7 @@ pub struct BenchArgs {
     /// Scheme(s): inertial, fv1, fv2 or all (repeatable).
     #[arg(long, default_value = "all")]
     scheme: Vec<String>,
-    /// Backend(s): cpu, gpu (fv1 so far, f32; BASINTWIN_ADAPTER picks the adapter) or all.
+    /// Backend(s): cpu, gpu (f32; BASINTWIN_ADAPTER picks the adapter) or all.
     #[arg(long, default_value = "cpu")]
     backend: Vec<String>,
     /// Precision(s): f32, f64 or all.
@@ -29,9 +29,49 @@ pub struct BenchArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Print the results as JSON.
+    /// Print the results as JSON (with the machine: CPU, cores, threads, GPU adapter).
     #[arg(long)]
     json: bool,
+    /// An earlier `bench --json` output: print each case's speed as a ratio to it.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<std::path::PathBuf>,
+}
+
+/// One earlier result: scheme, backend, precision, cells, cell updates per second.
+type BaselineRow = (String, String, String, u64, f64);
+
+/// The earlier results of `--baseline`.
+fn read_baseline(path: &std::path::Path) -> Result<Vec<BaselineRow>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        anyhow!(InputError(format!(
+            "--baseline {}: cannot read: {e}",
+            path.display()
+        )))
+    })?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow!(InputError(format!(
+            "--baseline {}: not JSON ({e}); expected the output of basintwin bench --json",
+            path.display()
+        )))
+    })?;
+    let rows = doc["results"].as_array().ok_or_else(|| {
+        anyhow!(InputError(format!(
+            "--baseline {}: no \"results\" list; expected the output of basintwin bench --json",
+            path.display()
+        )))
+    })?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r["scheme"].as_str()?.to_string(),
+                r["backend"].as_str()?.to_string(),
+                r["precision"].as_str()?.to_string(),
+                r["cells"].as_u64()?,
+                r["cell_updates_per_s"].as_f64()?,
+            ))
+        })
+        .collect())
 }
 
 fn expand(values: &[String], all: &[&str], what: &str) -> Result<Vec<String>> {
@@ -120,6 +160,10 @@ fn measure_gpu(
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
+    let baseline = match &args.baseline {
+        Some(p) => Some(read_baseline(p)?),
+        None => None,
+    };
     let schemes = expand(&args.scheme, &["inertial", "fv1", "fv2"], "scheme")?;
     let backends = expand(&args.backend, &["cpu", "gpu"], "backend")?;
     let precisions = expand(&args.precision, &["f32", "f64"], "precision")?;
@@ -226,6 +270,49 @@ pub fn run(args: BenchArgs) -> Result<()> {
             }
         }
     }
+    // Ratios to the baseline, case by case.
+    let ratio = |r: &Row| -> Option<f64> {
+        baseline.as_ref()?.iter().find_map(|(s, b, p, c, v)| {
+            (*s == r.scheme
+                && *b == r.backend
+                && *p == r.precision
+                && *c == r.cells as u64
+                && *v > 0.0)
+                .then(|| r.cell_updates_per_s / v)
+        })
+    };
+    if baseline.is_some() && !args.json {
+        println!(
+            "against {}:",
+            args.baseline
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+        for r in &rows {
+            match ratio(r) {
+                Some(x) => println!(
+                    "{:<9} {:<4} {:<4} {:>9} cells  {:>6.2}x{}",
+                    r.scheme,
+                    r.backend,
+                    r.precision,
+                    r.cells,
+                    x,
+                    if x < 0.9 {
+                        "  slower"
+                    } else if x > 1.1 {
+                        "  faster"
+                    } else {
+                        ""
+                    }
+                ),
+                None => println!(
+                    "{:<9} {:<4} {:<4} {:>9} cells  (not in the baseline)",
+                    r.scheme, r.backend, r.precision, r.cells
+                ),
+            }
+        }
+    }
     if args.json {
         let cpu = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
@@ -239,11 +326,13 @@ pub fn run(args: BenchArgs) -> Result<()> {
             "machine": {
                 "cpu": cpu,
                 "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+                "threads": args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
                 "backend": machine,
                 "gpu_adapter": adapter,
             },
             "case": "flat dam break, every cell wet, 1 m cells",
             "results": rows,
+            "ratios_to_baseline": args.baseline.as_ref().map(|_| rows.iter().map(ratio).collect::<Vec<_>>()),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {

@@ -425,6 +425,39 @@ fn info_and_bench() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
     assert!(v["results"][0]["cell_updates_per_s"].as_f64().unwrap() > 0.0);
+    assert!(v["machine"]["cpu"].is_string() && v["machine"]["threads"].as_u64().unwrap() >= 1);
+    // A later run against that one prints a ratio per case.
+    let d = tmpdir("bench");
+    let old = d.join("old.json");
+    std::fs::write(&old, &o.stdout).unwrap();
+    let o = bin()
+        .args([
+            "bench",
+            "--size",
+            "32",
+            "--steps",
+            "2",
+            "--scheme",
+            "fv1,fv2",
+            "--precision",
+            "f32",
+            "--baseline",
+        ])
+        .arg(&old)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("against") && t.contains("x"), "{t}");
+    assert!(
+        t.contains("(not in the baseline)"),
+        "fv2 was not measured before: {t}"
+    );
+    let o = bin()
+        .args(["bench", "--baseline", "/no/such.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let o = bin().args(["bench", "--scheme", "roe"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     for sub in ["run", "check", "info", "bench", "make-dem"] {
