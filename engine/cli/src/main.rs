@@ -7,6 +7,7 @@ mod bench;
 mod plot;
 mod run;
 mod scenario;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,12 @@ enum Command {
         after_help = "Example:\n  basintwin bench --scheme fv1 --scheme fv2 --precision f32 --size 1024 --json"
     )]
     Bench(bench::BenchArgs),
+    /// Run the built-in validation cases at three resolutions against their closed-form
+    /// solutions and write a report (index.md, PNG plots, results.json).
+    #[command(
+        after_help = "Example:\n  basintwin validate --quick --out validation\n  basintwin validate --case ritter --scheme fv1 --scheme fv2 --precision all --out report"
+    )]
+    Validate(validate::ValidateArgs),
     /// Write the synthetic demo rasters (bed, initial depth, Manning's n) as GeoTIFF.
     #[command(
         after_help = "Example:\n  basintwin make-dem valley datasets/valley.tif --nx 400 --ny 150 --cell 20\n\n\
@@ -200,6 +207,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args),
+        Command::Validate(args) => validate::run(args),
         Command::MakeDem {
             kind,
             out,

@@ -152,3 +152,122 @@ pub fn hydrographs(
         .map_err(|e| anyhow!("{}: cannot write the plot: {e}", path.display()))?;
     Ok(true)
 }
+
+/// A curve of an x-y plot: name, points, drawn dashed (a reference) or solid.
+pub struct Curve {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+}
+
+/// Draws curves on linear or log-log axes (validation reports). Returns `Ok(false)` when no
+/// font is installed for the labels.
+pub fn xy(
+    path: &Path,
+    title: &str,
+    (x_label, y_label): (&str, &str),
+    curves: &[Curve],
+    log: bool,
+) -> Result<bool> {
+    if !font() {
+        return Ok(false);
+    }
+    let pts = || curves.iter().flat_map(|c| c.points.iter().copied());
+    let ok = |v: f64| v.is_finite() && (!log || v > 0.0);
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (x, y) in pts().filter(|&(x, y)| ok(x) && ok(y)) {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if !(x0.is_finite() && y0.is_finite()) {
+        return Err(anyhow!("{}: nothing to plot", path.display()));
+    }
+    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| anyhow!("plot: {e}"))?;
+    macro_rules! draw {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            chart
+                .configure_mesh()
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .draw()
+                .map_err(|e| anyhow!("plot: {e}"))?;
+            for (k, c) in curves.iter().enumerate() {
+                let color = if c.dashed {
+                    BLACK.to_rgba()
+                } else {
+                    Palette99::pick(k).to_rgba()
+                };
+                let points: Vec<(f64, f64)> = c
+                    .points
+                    .iter()
+                    .copied()
+                    .filter(|&(x, y)| ok(x) && ok(y))
+                    .collect();
+                let series = if c.dashed {
+                    chart.draw_series(DashedLineSeries::new(
+                        points.clone(),
+                        6,
+                        4,
+                        color.stroke_width(2),
+                    ))
+                } else {
+                    chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                };
+                series
+                    .map_err(|e| anyhow!("plot: {e}"))?
+                    .label(c.name.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+                if log {
+                    chart
+                        .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                        .map_err(|e| anyhow!("plot: {e}"))?;
+                }
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()
+                .map_err(|e| anyhow!("plot: {e}"))?;
+        }};
+    }
+    macro_rules! builder {
+        () => {{
+            let mut b = ChartBuilder::on(&root);
+            b.caption(title, ("sans-serif", 20))
+                .margin(14)
+                .x_label_area_size(45)
+                .y_label_area_size(70);
+            b
+        }};
+    }
+    if log {
+        let chart = builder!()
+            .build_cartesian_2d(
+                (x0 * 0.8..x1 * 1.25).log_scale(),
+                (y0 * 0.5..y1 * 2.0).log_scale(),
+            )
+            .map_err(|e| anyhow!("plot: {e}"))?;
+        draw!(chart);
+    } else {
+        let (px, py) = (((x1 - x0) * 0.03).max(1e-9), ((y1 - y0) * 0.08).max(1e-9));
+        let chart = builder!()
+            .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))
+            .map_err(|e| anyhow!("plot: {e}"))?;
+        draw!(chart);
+    }
+    root.present()
+        .map_err(|e| anyhow!("{}: cannot write the plot: {e}", path.display()))?;
+    Ok(true)
+}

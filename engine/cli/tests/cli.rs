@@ -1299,6 +1299,49 @@ fn gpu_backend_runs_the_demo_like_the_cpu() {
     );
 }
 
+/// `validate --quick` runs every case, passes its checks, and writes a report whose plots are
+/// real images and whose links resolve.
+#[test]
+fn validate_quick_writes_a_report_that_passes() {
+    let d = tmpdir("validate");
+    let out = d.join("report");
+    let o = bin()
+        .args(["validate", "--quick", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+    assert!(
+        md.contains("checks passed") || md.contains("passed."),
+        "{md}"
+    );
+    assert!(!md.contains("FAILED"), "{md}");
+    let mut images = 0;
+    for part in md.split("](").skip(1) {
+        let target = part.split(')').next().unwrap();
+        let p = out.join(target);
+        let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert!(bytes.starts_with(b"\x89PNG"), "{target} is a PNG");
+        // A blank 900 x 600 plot compresses to a few kB; curves, labels and grid make tens.
+        assert!(bytes.len() > 20_000, "{target}: {} bytes", bytes.len());
+        images += 1;
+    }
+    assert!(images >= 7, "{images} images linked");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["results"].as_array().unwrap().len(), 36);
+    // No overwriting by surprise; bad arguments are input errors.
+    let o = bin()
+        .args(["validate", "--quick", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = bin().args(["validate", "--case", "nope"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
 #[test]
 fn landuse_classes_give_the_same_roughness_as_the_manning_raster() {
     let d = tmpdir("landuse");

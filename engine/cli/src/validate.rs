@@ -1,0 +1,615 @@
+//! `basintwin validate`: the built-in validation cases, each at three resolutions, against
+//! their closed-form solutions, with a report (`index.md`, PNG plots) giving the two numbers a
+//! researcher picks a model by: how wrong it is and how long it takes.
+//!
+//! Cases and references (the formulas are in `basintwin_core::analytic`):
+//! - `lake_at_rest`: a lake over a bed with an emerged bump and a dry island — must stay at rest
+//!   to round-off (well-balancing; Audusse et al. 2004).
+//! - `ritter`: dam break on a dry bed (Ritter 1892); `stoker`: on a wet bed (Stoker 1957).
+//! - `thacker`: Thacker's (1981) planar surface in a paraboloid, after one period (moving
+//!   shorelines; SWASHES, Delestre et al. 2013).
+//!
+//! Each row: case, scheme, backend, precision, cells, steps, L1 and L-infinity depth errors,
+//! relative mass error, wall time, cell updates per second; observed orders between successive
+//! resolutions. Checks (the `--quick` mode runs them in CI): well-balanced to round-off, mass
+//! error below its bound, fv1 and fv2 orders within stated ranges on the dam breaks, fv2 more
+//! accurate than fv1 on the smooth Thacker case. A failed check is reported and gives exit 1.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow};
+use basintwin_core::analytic::{ThackerPlanar, dam_break};
+use basintwin_core::{
+    Backend, Boundaries, BoundaryKind, CpuBackend, Grid, Real, Scheme, SolverConfig, State, Terrain,
+};
+use clap::Args;
+
+use crate::run::InputError;
+
+const G: f64 = 9.81;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Case(s): lake_at_rest, ritter, stoker, thacker or all (repeatable).
+    #[arg(long, default_value = "all")]
+    case: Vec<String>,
+    /// Scheme(s): inertial, fv1, fv2 or all.
+    #[arg(long, default_value = "all")]
+    scheme: Vec<String>,
+    /// Backend(s): cpu, gpu or all (the GPU runs f32 only).
+    #[arg(long, default_value = "cpu")]
+    backend: Vec<String>,
+    /// Precision(s): f32, f64 or all.
+    #[arg(long, default_value = "f64")]
+    precision: Vec<String>,
+    /// Coarse grids (under two minutes on 2 cores; what CI runs).
+    #[arg(long)]
+    quick: bool,
+    /// Report folder.
+    #[arg(long, default_value = "validation")]
+    out: PathBuf,
+    /// Replace an existing report.
+    #[arg(long)]
+    overwrite: bool,
+}
+
+/// One validation case.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Case {
+    LakeAtRest,
+    Ritter,
+    Stoker,
+    Thacker,
+}
+
+impl Case {
+    const ALL: [Case; 4] = [Case::LakeAtRest, Case::Ritter, Case::Stoker, Case::Thacker];
+
+    fn name(self) -> &'static str {
+        match self {
+            Case::LakeAtRest => "lake_at_rest",
+            Case::Ritter => "ritter",
+            Case::Stoker => "stoker",
+            Case::Thacker => "thacker",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Case::LakeAtRest => "Lake at rest over an emerged bump (well-balancing)",
+            Case::Ritter => "Ritter: dam break on a dry bed, 1 m / 0 m, t = 5 s",
+            Case::Stoker => "Stoker: dam break on a wet bed, 1 m / 0.1 m, t = 5 s",
+            Case::Thacker => "Thacker: planar surface in a paraboloid, one period",
+        }
+    }
+
+    /// The three resolutions (cells along x).
+    fn sizes(self, quick: bool) -> [usize; 3] {
+        match (self, quick) {
+            (Case::LakeAtRest, true) => [20, 40, 80],
+            (Case::LakeAtRest, false) => [40, 80, 160],
+            (Case::Ritter | Case::Stoker, true) => [100, 200, 400],
+            (Case::Ritter | Case::Stoker, false) => [200, 400, 800],
+            (Case::Thacker, true) => [24, 48, 96],
+            (Case::Thacker, false) => [50, 100, 200],
+        }
+    }
+
+    /// One-dimensional (a profile is drawn).
+    fn is_1d(self) -> bool {
+        matches!(self, Case::Ritter | Case::Stoker)
+    }
+}
+
+/// Grid, terrain, initial depths and discharges, boundaries, end time, and the exact depth at
+/// the end at each cell centre.
+struct Setup {
+    grid: Grid,
+    terrain: Terrain,
+    h: Vec<f64>,
+    qx: Vec<f64>,
+    qy: Vec<f64>,
+    boundaries: Boundaries,
+    t_end: f64,
+    exact: Vec<f64>,
+}
+
+fn setup(case: Case, n: usize) -> Result<Setup> {
+    let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
+    match case {
+        Case::LakeAtRest => {
+            let l = 20.0;
+            let d = l / n as f64;
+            let grid = Grid::new(n, n, d, d).map_err(input)?;
+            let bed = grid.map_centres(|x, y| {
+                0.8 * (-((x - 7.0).powi(2) + (y - 10.0).powi(2)) / 6.0).exp()
+                    + 1.3 * (-((x - 14.0).powi(2) + (y - 9.0).powi(2)) / 3.0).exp()
+                    + 0.1 * (x / 3.0).sin()
+            });
+            let terrain = Terrain::new(&grid, bed.clone(), 0.03).map_err(input)?;
+            let h: Vec<f64> = bed.iter().map(|z| (1.0 - z).max(0.0)).collect();
+            let cells = grid.cells();
+            Ok(Setup {
+                exact: h.clone(),
+                h,
+                qx: vec![0.0; cells],
+                qy: vec![0.0; cells],
+                grid,
+                terrain,
+                boundaries: Boundaries::walls(),
+                t_end: 20.0,
+            })
+        }
+        Case::Ritter | Case::Stoker => {
+            let (length, x0, t, hl) = (100.0, 50.0, 5.0, 1.0);
+            let hr = if case == Case::Ritter { 0.0 } else { 0.1 };
+            let d = length / n as f64;
+            let grid = Grid::new(n, 1, d, d).map_err(input)?;
+            let terrain = Terrain::new(&grid, vec![0.0; n], 0.0).map_err(input)?;
+            let h = grid.map_centres(|x, _| if x < x0 { hl } else { hr });
+            let exact = grid.map_centres(|x, _| dam_break(hl, hr, x0, x, t, G).0);
+            Ok(Setup {
+                h,
+                qx: vec![0.0; n],
+                qy: vec![0.0; n],
+                grid,
+                terrain,
+                boundaries: Boundaries::all(BoundaryKind::Free),
+                t_end: t,
+                exact,
+            })
+        }
+        Case::Thacker => {
+            let th = ThackerPlanar::default();
+            let d = th.l_m / n as f64;
+            let grid = Grid::new(n, n, d, d).map_err(input)?;
+            let terrain =
+                Terrain::new(&grid, grid.map_centres(|x, y| th.bed_m(x, y)), 0.0).map_err(input)?;
+            let at = |t: f64, f: fn((f64, f64, f64)) -> f64| {
+                grid.map_centres(|x, y| f(th.solution(x, y, t)))
+            };
+            let t_end = th.period_s();
+            Ok(Setup {
+                h: at(0.0, |s| s.0),
+                qx: at(0.0, |s| s.0 * s.1),
+                qy: at(0.0, |s| s.0 * s.2),
+                exact: at(t_end, |s| s.0),
+                grid,
+                terrain,
+                boundaries: Boundaries::walls(),
+                t_end,
+            })
+        }
+    }
+}
+
+/// One run's numbers.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Row {
+    case: String,
+    scheme: String,
+    backend: String,
+    precision: String,
+    cells: usize,
+    steps: u64,
+    l1_m: f64,
+    linf_m: f64,
+    /// Largest speed (m/s) at the end (the lake at rest's error).
+    max_speed_m_s: f64,
+    mass_error: f64,
+    wall_s: f64,
+    cell_updates_per_s: f64,
+    #[serde(skip)]
+    profile: Vec<(f64, f64)>,
+}
+
+fn finish<B: Backend>(
+    mut b: B,
+    s: &Setup,
+    case: Case,
+    scheme: Scheme,
+    backend: &str,
+) -> Result<Row> {
+    let start = Instant::now();
+    b.advance_to(s.t_end)?;
+    let wall_s = start.elapsed().as_secs_f64();
+    let cells = s.grid.cells();
+    let mut st = State::<B::Real>::dry(cells);
+    b.read_state(&mut st)?;
+    let (mut l1, mut linf, mut vmax) = (0.0f64, 0.0f64, 0.0f64);
+    for k in 0..cells {
+        let h = st.h[k].f64();
+        let e = (h - s.exact[k]).abs();
+        l1 += e;
+        linf = linf.max(e);
+        if h > 1e-3 {
+            let v = (st.qx[k].f64().powi(2) + st.qy[k].f64().powi(2)).sqrt() / h;
+            vmax = vmax.max(v);
+        }
+    }
+    let profile = if case.is_1d() {
+        (0..s.grid.nx)
+            .map(|i| (s.grid.cell_centre_m(i, 0).0, st.h[i].f64()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Row {
+        case: case.name().into(),
+        scheme: scheme.name().into(),
+        backend: backend.into(),
+        precision: <B::Real as Real>::NAME.into(),
+        cells,
+        steps: b.steps(),
+        l1_m: l1 / cells as f64,
+        linf_m: linf,
+        max_speed_m_s: vmax,
+        mass_error: b.ledger().relative_error(),
+        wall_s,
+        cell_updates_per_s: if wall_s > 0.0 {
+            b.steps() as f64 * cells as f64 / wall_s
+        } else {
+            0.0
+        },
+        profile,
+    })
+}
+
+fn run_one(case: Case, scheme: Scheme, backend: &str, precision: &str, n: usize) -> Result<Row> {
+    let s = setup(case, n)?;
+    let cfg = SolverConfig::new(scheme).with_boundaries(s.boundaries);
+    fn state<R: Real>(s: &Setup) -> State<R> {
+        State {
+            h: s.h.iter().map(|&v| R::c(v)).collect(),
+            qx: s.qx.iter().map(|&v| R::c(v)).collect(),
+            qy: s.qy.iter().map(|&v| R::c(v)).collect(),
+        }
+    }
+    let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
+    match (backend, precision) {
+        ("cpu", "f64") => {
+            let b = CpuBackend::<f64>::new(s.grid.clone(), &s.terrain, state(&s), cfg, None)
+                .map_err(input)?;
+            finish(b, &s, case, scheme, "cpu")
+        }
+        ("cpu", _) => {
+            let b = CpuBackend::<f32>::new(s.grid.clone(), &s.terrain, state(&s), cfg, None)
+                .map_err(input)?;
+            finish(b, &s, case, scheme, "cpu")
+        }
+        _ => {
+            let ctx =
+                basintwin_gpu::GpuContext::new(std::env::var("BASINTWIN_ADAPTER").ok().as_deref())
+                    .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
+            let b = basintwin_gpu::GpuBackend::new(ctx, s.grid.clone(), &s.terrain, state(&s), cfg)
+                .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
+            finish(b, &s, case, scheme, "gpu")
+        }
+    }
+}
+
+fn expand(values: &[String], all: &[&str], what: &str) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        for part in v.split(',').map(str::trim) {
+            if part == "all" {
+                out.extend(all.iter().map(|s| s.to_string()));
+            } else if all.contains(&part) {
+                out.push(part.to_string());
+            } else {
+                return Err(anyhow!(InputError(format!(
+                    "--{what} {part}: expected one of {} or all",
+                    all.join(", ")
+                ))));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|x| seen.insert(x.clone()));
+    Ok(out)
+}
+
+/// Observed order between errors at resolutions `n` and `2n`.
+fn order(e_coarse: f64, e_fine: f64) -> f64 {
+    (e_coarse / e_fine).ln() / 2f64.ln()
+}
+
+/// One check of the report.
+struct Check {
+    what: String,
+    ok: bool,
+}
+
+pub fn run(args: ValidateArgs) -> Result<()> {
+    let case_names: Vec<&str> = Case::ALL.iter().map(|c| c.name()).collect();
+    let cases: Vec<Case> = expand(&args.case, &case_names, "case")?
+        .iter()
+        .filter_map(|n| Case::ALL.into_iter().find(|c| c.name() == n))
+        .collect();
+    let schemes: Vec<Scheme> = expand(&args.scheme, &["inertial", "fv1", "fv2"], "scheme")?
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let backends = expand(&args.backend, &["cpu", "gpu"], "backend")?;
+    let precisions = expand(&args.precision, &["f32", "f64"], "precision")?;
+    let out = &args.out;
+    if out.join("index.md").exists() && !args.overwrite {
+        return Err(anyhow!(InputError(format!(
+            "{}: a report is already there; pass --overwrite to replace it, or choose another with --out",
+            out.display()
+        ))));
+    }
+    std::fs::create_dir_all(out).map_err(|e| {
+        anyhow!(InputError(format!(
+            "{}: cannot create the report folder: {e}",
+            out.display()
+        )))
+    })?;
+    let mut combos: Vec<(String, String)> = Vec::new();
+    for b in &backends {
+        for p in &precisions {
+            if b == "gpu" && p == "f64" {
+                continue; // the GPU computes in f32
+            }
+            combos.push((b.clone(), p.clone()));
+        }
+    }
+    let started = Instant::now();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut checks: Vec<Check> = Vec::new();
+    let mut md = String::new();
+    md.push_str(&format!(
+        "# basintwin validation report\n\n`basintwin validate{}` — {} mode. Each case runs at three resolutions; errors are in the depth against the closed-form solution at the end time (L1: mean over cells; L-inf: largest). Orders are observed between successive resolutions. Wall time is this machine's ({} threads).\n\n",
+        std::env::args().skip(2).map(|a| format!(" {a}")).collect::<String>(),
+        if args.quick { "quick" } else { "full" },
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    ));
+    for case in &cases {
+        eprintln!("{} ...", case.title());
+        md.push_str(&format!("## {}\n\n", case.title()));
+        md.push_str("| scheme | backend | precision | cells | steps | L1 (m) | L-inf (m) | max speed (m/s) | mass error | wall (s) | cell updates/s | order (L1) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        let mut err_curves = Vec::new();
+        let mut cost_curves = Vec::new();
+        let mut profile_curves = Vec::new();
+        let mut l1_at: std::collections::HashMap<(String, String, String), Vec<f64>> =
+            Default::default();
+        for scheme in &schemes {
+            for (b, p) in &combos {
+                let mut series: Vec<Row> = Vec::new();
+                for n in case.sizes(args.quick) {
+                    let row = run_one(*case, *scheme, b, p, n)
+                        .with_context(|| format!("{} {scheme} {b} {p} {n}", case.name()))?;
+                    series.push(row);
+                }
+                for (k, r) in series.iter().enumerate() {
+                    let ord = if k > 0
+                        && *case != Case::LakeAtRest
+                        && r.l1_m > 0.0
+                        && series[k - 1].l1_m > 0.0
+                    {
+                        format!("{:.2}", order(series[k - 1].l1_m, r.l1_m))
+                    } else {
+                        "".into()
+                    };
+                    md.push_str(&format!(
+                        "| {} | {} | {} | {} | {} | {:.3e} | {:.3e} | {:.2e} | {:.1e} | {:.3} | {:.3e} | {} |\n",
+                        r.scheme, r.backend, r.precision, r.cells, r.steps, r.l1_m, r.linf_m, r.max_speed_m_s, r.mass_error, r.wall_s, r.cell_updates_per_s, ord
+                    ));
+                }
+                let label = format!("{scheme} {b} {p}");
+                err_curves.push(crate::plot::Curve {
+                    name: label.clone(),
+                    points: series.iter().map(|r| (r.cells as f64, r.l1_m)).collect(),
+                    dashed: false,
+                });
+                cost_curves.push(crate::plot::Curve {
+                    name: label.clone(),
+                    points: series
+                        .iter()
+                        .map(|r| (r.wall_s.max(1e-6), r.l1_m))
+                        .collect(),
+                    dashed: false,
+                });
+                if let Some(last) = series.last()
+                    && case.is_1d()
+                {
+                    profile_curves.push(crate::plot::Curve {
+                        name: label,
+                        points: last.profile.clone(),
+                        dashed: false,
+                    });
+                }
+                // Checks.
+                if *case == Case::LakeAtRest {
+                    let v = series.iter().map(|r| r.max_speed_m_s).fold(0.0, f64::max);
+                    // f32 depths over f32 beds are level only to an ulp (see the GPU tests).
+                    let bound = if p == "f64" { 1e-10 } else { 2e-5 };
+                    checks.push(Check {
+                        what: format!("lake at rest, {scheme} {b} {p}: largest speed {v:.1e} m/s < {bound:.0e}"),
+                        ok: v < bound,
+                    });
+                }
+                let m = series
+                    .iter()
+                    .map(|r| r.mass_error.abs())
+                    .fold(0.0, f64::max);
+                let mass_bound: f64 = if p == "f64" { 1e-10 } else { 1e-5 };
+                checks.push(Check {
+                    what: format!(
+                        "{}, {scheme} {b} {p}: mass error {m:.1e} < {mass_bound:.0e}",
+                        case.name()
+                    ),
+                    ok: m < mass_bound,
+                });
+                if case.is_1d() && *scheme != Scheme::Inertial {
+                    let (lo, hi) = if *scheme == Scheme::Fv1 {
+                        (0.6, 1.1)
+                    } else {
+                        (0.7, 1.5)
+                    };
+                    for k in 1..series.len() {
+                        let o = order(series[k - 1].l1_m, series[k].l1_m);
+                        checks.push(Check {
+                            what: format!(
+                                "{}, {scheme} {b} {p}: order {o:.2} between {} and {} cells in ({lo}, {hi})",
+                                case.name(),
+                                series[k - 1].cells,
+                                series[k].cells
+                            ),
+                            ok: o > lo && o < hi,
+                        });
+                    }
+                }
+                l1_at.insert(
+                    (scheme.name().to_string(), b.clone(), p.clone()),
+                    series.iter().map(|r| r.l1_m).collect(),
+                );
+                rows.extend(series);
+            }
+        }
+        if *case == Case::Thacker {
+            for (b, p) in &combos {
+                let k = |s: &str| (s.to_string(), b.clone(), p.clone());
+                if let (Some(e1), Some(e2)) = (l1_at.get(&k("fv1")), l1_at.get(&k("fv2"))) {
+                    for (i, (a, c)) in e1.iter().zip(e2).enumerate() {
+                        checks.push(Check {
+                            what: format!(
+                                "thacker, {b} {p}: fv2 ({c:.2e} m) more accurate than fv1 ({a:.2e} m) at resolution {}",
+                                i + 1
+                            ),
+                            ok: c < a,
+                        });
+                    }
+                }
+            }
+        }
+        md.push('\n');
+        let name = case.name();
+        let mut images = Vec::new();
+        let plot = |file: String,
+                    title: String,
+                    labels: (&str, &str),
+                    curves: &[crate::plot::Curve],
+                    log: bool|
+         -> Result<Option<String>> {
+            if curves.is_empty() {
+                return Ok(None);
+            }
+            match crate::plot::xy(&out.join(&file), &title, labels, curves, log) {
+                Ok(true) => Ok(Some(file)),
+                Ok(false) => Ok(None),
+                Err(e) => {
+                    eprintln!("warning: {file}: {e}");
+                    Ok(None)
+                }
+            }
+        };
+        if *case != Case::LakeAtRest {
+            images.extend(plot(
+                format!("{name}_convergence.png"),
+                format!("{}: L1 depth error against cells", case.title()),
+                ("cells", "L1 depth error (m)"),
+                &err_curves,
+                true,
+            )?);
+            images.extend(plot(
+                format!("{name}_cost.png"),
+                format!("{}: accuracy per cost", case.title()),
+                ("wall time (s)", "L1 depth error (m)"),
+                &cost_curves,
+                true,
+            )?);
+        }
+        if case.is_1d() {
+            let s = setup(*case, case.sizes(args.quick)[2])?;
+            let mut curves = vec![crate::plot::Curve {
+                name: "exact".into(),
+                points: (0..s.grid.nx)
+                    .map(|i| (s.grid.cell_centre_m(i, 0).0, s.exact[i]))
+                    .collect(),
+                dashed: true,
+            }];
+            curves.extend(profile_curves);
+            images.extend(plot(
+                format!("{name}_profile.png"),
+                format!("{}: depth at the finest grid", case.title()),
+                ("x (m)", "depth (m)"),
+                &curves,
+                false,
+            )?);
+        }
+        for img in images {
+            md.push_str(&format!("![{img}]({img})\n\n"));
+        }
+    }
+    let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
+    md.push_str(&format!(
+        "## Checks\n\n{} of {} passed.\n\n",
+        checks.len() - failed.len(),
+        checks.len()
+    ));
+    for c in &checks {
+        md.push_str(&format!(
+            "- {} {}\n",
+            if c.ok { "ok" } else { "**FAILED**" },
+            c.what
+        ));
+    }
+    md.push_str(&format!(
+        "\nTotal wall time {:.1} s. The numbers are also in `results.json`.\n",
+        started.elapsed().as_secs_f64()
+    ));
+    std::fs::write(out.join("index.md"), md)
+        .with_context(|| format!("{}: cannot write index.md", out.display()))?;
+    let json = serde_json::json!({ "quick": args.quick, "results": rows, "checks": checks.iter().map(|c| serde_json::json!({"check": c.what, "ok": c.ok})).collect::<Vec<_>>() });
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(&json)?,
+    )
+    .with_context(|| format!("{}: cannot write results.json", out.display()))?;
+    println!(
+        "{}: {} runs, {} of {} checks passed",
+        out.join("index.md").display(),
+        rows.len(),
+        checks.len() - failed.len(),
+        checks.len()
+    );
+    if !failed.is_empty() {
+        for c in &failed {
+            eprintln!("FAILED: {}", c.what);
+        }
+        return Err(anyhow!(
+            "{} validation check(s) failed (see {})",
+            failed.len(),
+            path_str(&out.join("index.md"))
+        ));
+    }
+    Ok(())
+}
+
+fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_of_halving_errors() {
+        assert!((order(1.0, 0.5) - 1.0).abs() < 1e-12);
+        assert!((order(1.0, 0.25) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_case_sets_up_at_every_size() {
+        for c in Case::ALL {
+            for n in c.sizes(true) {
+                let s = setup(c, n).unwrap();
+                assert_eq!(s.exact.len(), s.grid.cells());
+                assert!(s.t_end > 0.0);
+            }
+        }
+    }
+}
