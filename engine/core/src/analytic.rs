@@ -132,6 +132,123 @@ impl ThackerPlanar {
     }
 }
 
+/// Thacker's radially symmetric paraboloid (SWASHES 4.2.1): the same bowl as
+/// [`ThackerPlanar`], with a curved surface that breathes in and out, period `2 pi / omega`,
+/// `omega = sqrt(8 g h0) / a`, `A = (a^2 - r0^2) / (a^2 + r0^2)`:
+/// `h = h0 [ sqrt(1 - A^2) / (1 - A cos wt) - 1 - r^2/a^2 ((1 - A^2)/(1 - A cos wt)^2 - 1) ] - z`.
+#[derive(Debug, Clone, Copy)]
+pub struct ThackerRadial {
+    pub a_m: f64,
+    pub h0_m: f64,
+    /// Radius of the initial shoreline's reference circle (m).
+    pub r0_m: f64,
+    pub l_m: f64,
+    pub g: f64,
+}
+
+impl Default for ThackerRadial {
+    /// The SWASHES case: a = 1 m, h0 = 0.1 m, r0 = 0.8 m, L = 4 m.
+    fn default() -> Self {
+        Self {
+            a_m: 1.0,
+            h0_m: 0.1,
+            r0_m: 0.8,
+            l_m: 4.0,
+            g: 9.81,
+        }
+    }
+}
+
+impl ThackerRadial {
+    pub fn omega(&self) -> f64 {
+        (8.0 * self.g * self.h0_m).sqrt() / self.a_m
+    }
+
+    pub fn period_s(&self) -> f64 {
+        2.0 * std::f64::consts::PI / self.omega()
+    }
+
+    pub fn bed_m(&self, x: f64, y: f64) -> f64 {
+        let (dx, dy) = (x - 0.5 * self.l_m, y - 0.5 * self.l_m);
+        -self.h0_m * (1.0 - (dx * dx + dy * dy) / (self.a_m * self.a_m))
+    }
+
+    /// `(h, u, v)` at `(x, y, t)`.
+    pub fn solution(&self, x: f64, y: f64, t: f64) -> (f64, f64, f64) {
+        let (a2, r02) = (self.a_m * self.a_m, self.r0_m * self.r0_m);
+        let big_a = (a2 - r02) / (a2 + r02);
+        let w = self.omega();
+        let (dx, dy) = (x - 0.5 * self.l_m, y - 0.5 * self.l_m);
+        let r2 = dx * dx + dy * dy;
+        let c = 1.0 - big_a * (w * t).cos();
+        let s1 = (1.0 - big_a * big_a).sqrt();
+        let eta = self.h0_m * (s1 / c - 1.0 - r2 / a2 * ((1.0 - big_a * big_a) / (c * c) - 1.0));
+        let h = eta - self.bed_m(x, y);
+        if h > 0.0 {
+            // Radial velocity u_r = w r A sin(wt) / (2 c).
+            let k = w * big_a * (w * t).sin() / (2.0 * c);
+            (h, k * dx, k * dy)
+        } else {
+            (0.0, 0.0, 0.0)
+        }
+    }
+}
+
+/// MacDonald's steady subcritical flow in a long channel with Manning friction (MacDonald et
+/// al. 1997; SWASHES 3.1.1): the depth is given, `h(x) = (4/g)^(1/3) (1 + exp(-16 (x/L -
+/// 1/2)^2) / 2)`, with unit discharge `q`, and the bed is what makes it steady:
+/// `z'(x) = (q^2 / (g h^3) - 1) h'(x) - n^2 q^2 / h^(10/3)`, `z(L) = 0`.
+#[derive(Debug, Clone, Copy)]
+pub struct MacDonald {
+    pub length_m: f64,
+    pub q_m2_s: f64,
+    pub manning: f64,
+    pub g: f64,
+}
+
+impl Default for MacDonald {
+    /// L = 1000 m, q = 2 m^2/s, n = 0.033.
+    fn default() -> Self {
+        Self {
+            length_m: 1000.0,
+            q_m2_s: 2.0,
+            manning: 0.033,
+            g: 9.81,
+        }
+    }
+}
+
+impl MacDonald {
+    pub fn depth_m(&self, x: f64) -> f64 {
+        let s = x / self.length_m - 0.5;
+        (4.0 / self.g).cbrt() * (1.0 + 0.5 * (-16.0 * s * s).exp())
+    }
+
+    fn bed_slope(&self, x: f64) -> f64 {
+        let (q, n, g) = (self.q_m2_s, self.manning, self.g);
+        let h = self.depth_m(x);
+        let s = x / self.length_m - 0.5;
+        let dh = (4.0 / g).cbrt() * 0.5 * (-16.0 * s * s).exp() * (-32.0 * s / self.length_m);
+        (q * q / (g * h * h * h) - 1.0) * dh - n * n * q * q / h.powf(10.0 / 3.0)
+    }
+
+    /// The bed at `x`: `z(L) - integral from x to L of z'`, by Simpson's rule on a fine grid.
+    pub fn bed_m(&self, x: f64) -> f64 {
+        let n = 2000; // even
+        let (a, b) = (x, self.length_m);
+        let hstep = (b - a) / n as f64;
+        if hstep == 0.0 {
+            return 0.0;
+        }
+        let mut sum = self.bed_slope(a) + self.bed_slope(b);
+        for k in 1..n {
+            let w = if k % 2 == 1 { 4.0 } else { 2.0 };
+            sum += w * self.bed_slope(a + k as f64 * hstep);
+        }
+        -sum * hstep / 3.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +293,51 @@ mod tests {
         };
         let (v0, v1) = (vol(0.0), vol(0.3 * th.period_s()));
         assert!((v0 - v1).abs() / v0 < 1e-3, "{v0} {v1}");
+    }
+
+    #[test]
+    fn thacker_radial_conserves_volume_and_breathes_back() {
+        let th = ThackerRadial::default();
+        let vol = |t: f64| {
+            let n = 400;
+            let d = th.l_m / n as f64;
+            let mut v = 0.0;
+            for j in 0..n {
+                for i in 0..n {
+                    v += th.solution((i as f64 + 0.5) * d, (j as f64 + 0.5) * d, t).0 * d * d;
+                }
+            }
+            v
+        };
+        let (v0, v1) = (vol(0.0), vol(0.37 * th.period_s()));
+        assert!((v0 - v1).abs() / v0 < 2e-3, "{v0} {v1}");
+        let c = 0.5 * th.l_m;
+        let (h0, _, _) = th.solution(c, c, 0.0);
+        let (h1, _, _) = th.solution(c, c, th.period_s());
+        assert!((h0 - h1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn macdonald_bed_makes_the_flow_steady() {
+        // Steady momentum: d/dx (q^2/h + g h^2/2) = -g h z' - g n^2 q^2 / h^(7/3).
+        let m = MacDonald::default();
+        let (q, g, n) = (m.q_m2_s, m.g, m.manning);
+        for x in [100.0, 400.0, 500.0, 777.0] {
+            let d = 1e-3;
+            let flux = |x: f64| {
+                let h = m.depth_m(x);
+                q * q / h + 0.5 * g * h * h
+            };
+            let lhs = (flux(x + d) - flux(x - d)) / (2.0 * d);
+            let dz = (m.bed_m(x + d) - m.bed_m(x - d)) / (2.0 * d);
+            let h = m.depth_m(x);
+            let rhs = -g * h * dz - g * n * n * q * q / h.powf(7.0 / 3.0);
+            assert!((lhs - rhs).abs() < 1e-5, "x {x}: {lhs} vs {rhs}");
+        }
+        assert_eq!(m.bed_m(1000.0), 0.0);
+        assert!(
+            m.depth_m(0.0) * m.depth_m(0.0) * m.depth_m(0.0) * g > q * q,
+            "subcritical"
+        );
     }
 }
