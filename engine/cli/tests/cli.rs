@@ -1342,6 +1342,46 @@ fn validate_quick_writes_a_report_that_passes() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
 
+/// The Soares-Frazão flume against its measured gauges, when the data is on this machine.
+#[test]
+fn validate_flume_against_measurements_when_present() {
+    let data = root().join("../shared/validation/isolated-building-soares-frazao");
+    if !data.is_dir() {
+        eprintln!("skipped: {} is not on this machine", data.display());
+        return;
+    }
+    let d = tmpdir("flume");
+    let o = bin()
+        .args([
+            "validate",
+            "--quick",
+            "--case",
+            "soares_frazao",
+            "--scheme",
+            "fv1",
+            "--out",
+        ])
+        .arg(d.join("r"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("r/results.json")).unwrap()).unwrap();
+    let rows = json["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        // Mean RMSE over G1-G5 against the measured depths (m).
+        let e = r["l1_m"].as_f64().unwrap();
+        println!(
+            "flume fv1, {} cells: mean RMSE {:.1} cm",
+            r["cells"],
+            100.0 * e
+        );
+        assert!(e < 0.05, "{r}");
+    }
+    assert!(d.join("r/soares_frazao_G1.png").is_file());
+}
+
 #[test]
 fn landuse_classes_give_the_same_roughness_as_the_manning_raster() {
     let d = tmpdir("landuse");
