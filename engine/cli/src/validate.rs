@@ -11,7 +11,8 @@
 //!   breathing paraboloid, after one period.
 //! - `macdonald`: MacDonald et al.'s (1997) steady subcritical flow with Manning friction over
 //!   the bed that makes a given depth profile steady, inflow and stage boundaries (SWASHES
-//!   3.1.1), after 1500 s.
+//!   3.1.1), after 1500 s; `macdonald_rain`: the same with rain growing the discharge along
+//!   the channel (SWASHES 3.1.5 in spirit: q = 1 + 5e-4 x m^2/s), after 2500 s.
 //! - `radial_dam_break`: a cylinder of water released on a flat bed — no closed form, but the
 //!   solution keeps the square grid's symmetries: the "error" is the largest difference between
 //!   the depth and its transposed and mirrored images.
@@ -72,17 +73,19 @@ enum Case {
     Thacker,
     ThackerRadial,
     MacDonald,
+    MacDonaldRain,
     RadialDamBreak,
 }
 
 impl Case {
-    const ALL: [Case; 7] = [
+    const ALL: [Case; 8] = [
         Case::LakeAtRest,
         Case::Ritter,
         Case::Stoker,
         Case::Thacker,
         Case::ThackerRadial,
         Case::MacDonald,
+        Case::MacDonaldRain,
         Case::RadialDamBreak,
     ];
 
@@ -94,6 +97,7 @@ impl Case {
             Case::Thacker => "thacker",
             Case::ThackerRadial => "thacker_radial",
             Case::MacDonald => "macdonald",
+            Case::MacDonaldRain => "macdonald_rain",
             Case::RadialDamBreak => "radial_dam_break",
         }
     }
@@ -106,6 +110,7 @@ impl Case {
             Case::Thacker => "Thacker: planar surface in a paraboloid, one period",
             Case::ThackerRadial => "Thacker: radially symmetric paraboloid, one period",
             Case::MacDonald => "MacDonald: steady subcritical flow with Manning friction",
+            Case::MacDonaldRain => "MacDonald with rain: discharge growing along the channel",
             Case::RadialDamBreak => "Radial dam break on a flat bed (symmetry), t = 1 s",
         }
     }
@@ -119,8 +124,8 @@ impl Case {
             (Case::Ritter | Case::Stoker, false) => [200, 400, 800],
             (Case::Thacker | Case::ThackerRadial, true) => [24, 48, 96],
             (Case::Thacker | Case::ThackerRadial, false) => [50, 100, 200],
-            (Case::MacDonald, true) => [50, 100, 200],
-            (Case::MacDonald, false) => [100, 200, 400],
+            (Case::MacDonald | Case::MacDonaldRain, true) => [50, 100, 200],
+            (Case::MacDonald | Case::MacDonaldRain, false) => [100, 200, 400],
             (Case::RadialDamBreak, true) => [20, 40, 80],
             (Case::RadialDamBreak, false) => [50, 100, 200],
         }
@@ -128,7 +133,10 @@ impl Case {
 
     /// One-dimensional (a profile is drawn).
     fn is_1d(self) -> bool {
-        matches!(self, Case::Ritter | Case::Stoker | Case::MacDonald)
+        matches!(
+            self,
+            Case::Ritter | Case::Stoker | Case::MacDonald | Case::MacDonaldRain
+        )
     }
 
     /// Measured by symmetry rather than against a closed form.
@@ -242,9 +250,17 @@ fn setup(case: Case, n: usize) -> Result<Setup> {
                 forcing: Default::default(),
             })
         }
-        Case::MacDonald => {
+        Case::MacDonald | Case::MacDonaldRain => {
             use basintwin_core::{BoundarySegment, Forcing, SegmentKind, Series, Side};
-            let m = basintwin_core::analytic::MacDonald::default();
+            let m = if case == Case::MacDonaldRain {
+                basintwin_core::analytic::MacDonald {
+                    q_m2_s: 1.0,
+                    rain_m_s: 5e-4,
+                    ..Default::default()
+                }
+            } else {
+                basintwin_core::analytic::MacDonald::default()
+            };
             let d = m.length_m / n as f64;
             let grid = Grid::new(n, 1, d, d).map_err(input)?;
             let bed = grid.map_centres(|x, _| m.bed_m(x));
@@ -265,17 +281,22 @@ fn setup(case: Case, n: usize) -> Result<Setup> {
                         kind: SegmentKind::Stage(Series::constant(m.depth_m(m.length_m))),
                     },
                 ],
+                rain_mm_h: (m.rain_m_s > 0.0).then(|| Series::constant(m.rain_m_s * 3.6e6)),
                 ..Default::default()
             };
             Ok(Setup {
                 exact: h.clone(),
-                qx: vec![m.q_m2_s; n],
+                qx: grid.map_centres(|x, _| m.discharge_m2_s(x)),
                 qy: vec![0.0; n],
                 h,
                 grid,
                 terrain,
                 boundaries: Boundaries::walls(),
-                t_end: 1500.0,
+                t_end: if case == Case::MacDonaldRain {
+                    2500.0
+                } else {
+                    1500.0
+                },
                 forcing,
             })
         }
@@ -621,7 +642,10 @@ pub fn run(args: ValidateArgs) -> Result<()> {
                 rows.extend(series);
             }
         }
-        if matches!(case, Case::Thacker | Case::ThackerRadial | Case::MacDonald) {
+        if matches!(
+            case,
+            Case::Thacker | Case::ThackerRadial | Case::MacDonald | Case::MacDonaldRain
+        ) {
             for (b, p) in &combos {
                 let k = |s: &str| (s.to_string(), b.clone(), p.clone());
                 if let (Some(e1), Some(e2)) = (l1_at.get(&k("fv1")), l1_at.get(&k("fv2"))) {

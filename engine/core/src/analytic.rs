@@ -198,12 +198,18 @@ impl ThackerRadial {
 /// al. 1997; SWASHES 3.1.1): the depth is given, `h(x) = (4/g)^(1/3) (1 + exp(-16 (x/L -
 /// 1/2)^2) / 2)`, with unit discharge `q`, and the bed is what makes it steady:
 /// `z'(x) = (q^2 / (g h^3) - 1) h'(x) - n^2 q^2 / h^(10/3)`, `z(L) = 0`.
+///
+/// With rain `r` (m/s) the discharge grows along the channel, `q(x) = q + r x` (SWASHES 3.1.5,
+/// "with rain"), and the steady momentum balance gives
+/// `z' = -(2 q q' / h - q^2 h' / h^2) / (g h) - h' - n^2 q^2 / h^(10/3)`, `q' = r`.
 #[derive(Debug, Clone, Copy)]
 pub struct MacDonald {
     pub length_m: f64,
     pub q_m2_s: f64,
     pub manning: f64,
     pub g: f64,
+    /// Rain on the channel (m/s); 0 for the classic case.
+    pub rain_m_s: f64,
 }
 
 impl Default for MacDonald {
@@ -214,6 +220,7 @@ impl Default for MacDonald {
             q_m2_s: 2.0,
             manning: 0.033,
             g: 9.81,
+            rain_m_s: 0.0,
         }
     }
 }
@@ -224,12 +231,20 @@ impl MacDonald {
         (4.0 / self.g).cbrt() * (1.0 + 0.5 * (-16.0 * s * s).exp())
     }
 
+    /// Unit discharge at `x` (m^2/s).
+    pub fn discharge_m2_s(&self, x: f64) -> f64 {
+        self.q_m2_s + self.rain_m_s * x
+    }
+
     fn bed_slope(&self, x: f64) -> f64 {
-        let (q, n, g) = (self.q_m2_s, self.manning, self.g);
+        let (n, g, r) = (self.manning, self.g, self.rain_m_s);
+        let q = self.discharge_m2_s(x);
         let h = self.depth_m(x);
         let s = x / self.length_m - 0.5;
         let dh = (4.0 / g).cbrt() * 0.5 * (-16.0 * s * s).exp() * (-32.0 * s / self.length_m);
-        (q * q / (g * h * h * h) - 1.0) * dh - n * n * q * q / h.powf(10.0 / 3.0)
+        -(2.0 * q * r / h - q * q * dh / (h * h)) / (g * h)
+            - dh
+            - n * n * q * q / h.powf(10.0 / 3.0)
     }
 
     /// The bed at `x`: `z(L) - integral from x to L of z'`, by Simpson's rule on a fine grid.
@@ -319,25 +334,33 @@ mod tests {
 
     #[test]
     fn macdonald_bed_makes_the_flow_steady() {
-        // Steady momentum: d/dx (q^2/h + g h^2/2) = -g h z' - g n^2 q^2 / h^(7/3).
-        let m = MacDonald::default();
-        let (q, g, n) = (m.q_m2_s, m.g, m.manning);
-        for x in [100.0, 400.0, 500.0, 777.0] {
-            let d = 1e-3;
-            let flux = |x: f64| {
-                let h = m.depth_m(x);
-                q * q / h + 0.5 * g * h * h
+        // Steady momentum: d/dx (q^2/h + g h^2/2) = -g h z' - g n^2 q^2 / h^(7/3), with and
+        // without rain (q = q0 + r x).
+        for (q0, rain) in [(2.0, 0.0), (1.0, 5e-4)] {
+            let m = MacDonald {
+                q_m2_s: q0,
+                rain_m_s: rain,
+                ..MacDonald::default()
             };
-            let lhs = (flux(x + d) - flux(x - d)) / (2.0 * d);
-            let dz = (m.bed_m(x + d) - m.bed_m(x - d)) / (2.0 * d);
-            let h = m.depth_m(x);
-            let rhs = -g * h * dz - g * n * n * q * q / h.powf(7.0 / 3.0);
-            assert!((lhs - rhs).abs() < 1e-5, "x {x}: {lhs} vs {rhs}");
+            let (g, n) = (m.g, m.manning);
+            for x in [100.0, 400.0, 500.0, 777.0] {
+                let d = 1e-3;
+                let flux = |x: f64| {
+                    let (h, q) = (m.depth_m(x), m.discharge_m2_s(x));
+                    q * q / h + 0.5 * g * h * h
+                };
+                let lhs = (flux(x + d) - flux(x - d)) / (2.0 * d);
+                let dz = (m.bed_m(x + d) - m.bed_m(x - d)) / (2.0 * d);
+                let (h, q) = (m.depth_m(x), m.discharge_m2_s(x));
+                let rhs = -g * h * dz - g * n * n * q * q / h.powf(7.0 / 3.0);
+                assert!(
+                    (lhs - rhs).abs() < 1e-5,
+                    "rain {rain}, x {x}: {lhs} vs {rhs}"
+                );
+            }
+            assert_eq!(m.bed_m(1000.0), 0.0);
+            let (h, q) = (m.depth_m(1000.0), m.discharge_m2_s(1000.0));
+            assert!(h * h * h * g > q * q, "subcritical");
         }
-        assert_eq!(m.bed_m(1000.0), 0.0);
-        assert!(
-            m.depth_m(0.0) * m.depth_m(0.0) * m.depth_m(0.0) * g > q * q,
-            "subcritical"
-        );
     }
 }
