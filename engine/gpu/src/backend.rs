@@ -210,13 +210,13 @@ pub struct GpuBackend {
     track: Vec<Vec<(bool, usize, f64)>>,
     tracked_m3: Vec<f64>,
     stopped_call: Option<StoppedCall>,
+    /// Staging buffers of the control blocks read back per batch (see `advance_to`).
+    control_ring: Vec<wgpu::Buffer>,
     t_s: f64,
     steps: u64,
     ledger: MassLedger,
     forcing: Forcing,
     interrupt: Option<Arc<AtomicBool>>,
-    /// Steps encoded per submission (adapted to the steps an output interval takes).
-    batch: u32,
 }
 
 impl GpuBackend {
@@ -552,15 +552,16 @@ impl GpuBackend {
             track: Vec::new(),
             tracked_m3: Vec::new(),
             stopped_call: None,
+            control_ring: Vec::new(),
             series: Vec::new(),
             frame_times: Vec::new(),
             t_s: 0.0,
             steps: 0,
             forcing: Forcing::default(),
             interrupt: None,
-            batch: 8,
         };
         backend.build_program();
+        backend.control_ring = backend.new_control_ring();
         Ok(backend)
     }
 
@@ -960,6 +961,83 @@ impl GpuBackend {
         self.ctx.queue.submit([enc.finish()]);
     }
 
+    /// Two staging buffers for control blocks, used in turn.
+    fn new_control_ring(&self) -> Vec<wgpu::Buffer> {
+        (0..2)
+            .map(|k| {
+                self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(if k == 0 {
+                        "control read-back 0"
+                    } else {
+                        "control read-back 1"
+                    }),
+                    size: std::mem::size_of::<Control>() as u64,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                })
+            })
+            .collect()
+    }
+
+    /// Encodes `n` time steps and a copy of the control block into `staging`, submits them.
+    fn submit_batch(&self, n: u32, staging: &wgpu::Buffer) -> wgpu::SubmissionIndex {
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("time steps"),
+            });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("time steps"),
+                timestamp_writes: None,
+            });
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            for _ in 0..n {
+                for (name, (x, y)) in &self.steps_program {
+                    if let Some(pipeline) = self.pipelines.get(name) {
+                        pass.set_pipeline(pipeline);
+                        pass.dispatch_workgroups(*x, *y, 1);
+                    }
+                }
+            }
+        }
+        enc.copy_buffer_to_buffer(
+            &self.buf[bind::CONTROL],
+            0,
+            staging,
+            0,
+            std::mem::size_of::<Control>() as u64,
+        );
+        self.ctx.queue.submit([enc.finish()])
+    }
+
+    /// Waits for submission `index` only (not for later ones) and reads its control block.
+    fn wait_control(
+        &self,
+        staging: &wgpu::Buffer,
+        index: wgpu::SubmissionIndex,
+    ) -> Result<Control, GpuError> {
+        let slice = staging.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.ctx
+            .device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(index),
+                timeout: None,
+            })
+            .map_err(|e| GpuError::Runtime(format!("waiting for the device: {e}")))?;
+        rx.recv()
+            .map_err(|e| GpuError::Runtime(format!("read-back lost: {e}")))?
+            .map_err(|e| GpuError::Runtime(format!("read-back failed: {e}")))?;
+        let c: Control = bytemuck::pod_read_unaligned(&slice.get_mapped_range());
+        staging.unmap();
+        Ok(c)
+    }
+
     fn read_control(&mut self) -> Result<Control, GpuError> {
         let bytes = self.read_back(&[(
             &self.buf[bind::CONTROL],
@@ -1084,25 +1162,82 @@ impl Backend for GpuBackend {
                 .collect();
             q.write_buffer(&self.buf[bind::FRAME_TW], 0, bytemuck::cast_slice(&ft));
         }
-        let mut c;
-        loop {
-            self.submit_steps(self.batch);
-            c = self.read_control().map_err(Self::runtime)?;
-            if c.done != 0 {
-                break;
-            }
-            if self
+        // Two batches in flight: while the host reads the control block of one, the device
+        // runs the next, so it never waits for the host. Batches after the target are reached
+        // are no-ops on the device (dt = 0).
+        let mut ring = std::mem::take(&mut self.control_ring);
+        if ring.len() < 2 {
+            ring = self.new_control_ring();
+        }
+        // Steps still to take, estimated from the CFL rate (the device decides the real ones).
+        let (courant, max_dt) = (
+            f64::from(self.params.courant),
+            f64::from(self.params.max_dt),
+        );
+        let estimate = |c: &Control| -> u32 {
+            let rem = f64::from(c.remaining - c.elapsed).max(0.0);
+            let dt = if c.max_rate > 0.0 {
+                (courant / f64::from(c.max_rate)).min(max_dt)
+            } else {
+                max_dt
+            };
+            ((rem / dt.max(1e-9)).ceil() as u32).saturating_add(1)
+        };
+        let mut pending: std::collections::VecDeque<(usize, wgpu::SubmissionIndex, u32)> =
+            std::collections::VecDeque::new();
+        let mut free_slot = 0usize;
+        let mut left = estimate(&self.control).max(1);
+        let mut stop = false;
+        let mut c = self.control;
+        let outcome: Result<(), GpuError> = loop {
+            // Keep up to two batches in flight, sized to the steps estimated to be left; once
+            // interrupted, no more than the one already running.
+            let interrupted_now = self
                 .interrupt
                 .as_ref()
-                .is_some_and(|f| f.load(Ordering::Relaxed))
+                .is_some_and(|f| f.load(Ordering::Relaxed));
+            while !stop
+                && pending.len() < 2
+                && left > 0
+                && !(interrupted_now && !pending.is_empty())
             {
-                break;
+                // Interrupted before anything ran: one step, as the CPU backend would take.
+                let n = if interrupted_now {
+                    1
+                } else {
+                    left.clamp(1, 256)
+                };
+                let index = self.submit_batch(n, &ring[free_slot]);
+                pending.push_back((free_slot, index, n));
+                free_slot = 1 - free_slot;
+                left -= n;
             }
-            // Aim the next batch at the steps still to go.
-            let rem = f64::from(c.remaining - c.elapsed);
-            let dt = f64::from(c.dt).max(1e-9);
-            self.batch = ((rem / dt).ceil() as u32 + 1).clamp(1, 256);
-        }
+            let Some((slot, index, _)) = pending.pop_front() else {
+                break Ok(());
+            };
+            match self.wait_control(&ring[slot], index) {
+                Ok(read) => c = read,
+                Err(e) => break Err(e),
+            }
+            if stop {
+                continue; // draining: the last block read is the final state
+            }
+            let interrupted = self
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.load(Ordering::Relaxed));
+            if c.done != 0 || interrupted {
+                stop = true;
+                continue;
+            }
+            let in_flight: u32 = pending.iter().map(|p| p.2).sum();
+            left = estimate(&c).saturating_sub(in_flight);
+            if pending.is_empty() {
+                left = left.max(1);
+            }
+        };
+        self.control_ring = ring;
+        outcome.map_err(Self::runtime)?;
         // Book this call's budget.
         let l = |k: usize| f64::from(c.ledger[k][0]) + f64::from(c.ledger[k][1]);
         self.ledger.boundary_inflow_m3 += l(0);
