@@ -1196,10 +1196,7 @@ impl Backend for GpuBackend {
                 .interrupt
                 .as_ref()
                 .is_some_and(|f| f.load(Ordering::Relaxed));
-            while !stop
-                && pending.len() < 2
-                && left > 0
-                && !(interrupted_now && !pending.is_empty())
+            while !stop && pending.len() < 2 && left > 0 && (pending.is_empty() || !interrupted_now)
             {
                 // Interrupted before anything ran: one step, as the CPU backend would take.
                 let n = if interrupted_now {
