@@ -25,7 +25,29 @@ pub trait Backend {
     fn steps(&self) -> u64;
     /// Steps until the simulated time equals `t_target_s` exactly.
     fn advance_to(&mut self, t_target_s: f64) -> Result<()>;
-    /// Copies the current state into `out` (sized to the grid).
+    /// Starts advancing to `t_target_s`; [`Backend::finish_advance`] waits for it. A backend
+    /// that overlaps work with the host (the GPU) returns at once, and [`Backend::read_state`]
+    /// then returns the state captured by [`Backend::capture_state`] before the start, so that
+    /// the caller writes one output while the next interval is computed. Default: all the work
+    /// here.
+    fn start_advance(&mut self, t_target_s: f64) -> Result<()> {
+        self.advance_to(t_target_s)
+    }
+    /// Waits for the advance started by [`Backend::start_advance`].
+    fn finish_advance(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Whether `start_advance` returns before the work is done (and `capture_state` is used).
+    fn overlaps_outputs(&self) -> bool {
+        false
+    }
+    /// Captures the current state for the next `read_state` (a device-side copy that the host
+    /// collects later). Default: nothing (`read_state` reads the current state).
+    fn capture_state(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Copies the state into `out` (sized to the grid): the state captured by
+    /// `capture_state` if one is pending, else the current one.
     fn read_state(&mut self, out: &mut State<Self::Real>) -> Result<()>;
     /// Copies the maxima tracked so far into `out`.
     fn read_maxima(&mut self, out: &mut Maxima<Self::Real>) -> Result<()>;

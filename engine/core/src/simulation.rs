@@ -99,6 +99,33 @@ pub struct RunSummary {
     pub ledger: MassLedger,
 }
 
+/// An output whose state is captured but not yet handed to the caller.
+struct Pending {
+    index: usize,
+    time_s: f64,
+    steps: u64,
+    ledger: crate::ledger::MassLedger,
+    tracked_m3: Vec<f64>,
+}
+
+/// Reads the captured state of `p` and hands it to `on_output`.
+fn deliver<B: Backend, E: From<CoreError>>(
+    backend: &mut B,
+    state: &mut State<B::Real>,
+    p: Pending,
+    on_output: &mut impl FnMut(Output<'_, B::Real>) -> Result<(), E>,
+) -> Result<(), E> {
+    backend.read_state(state)?;
+    on_output(Output {
+        index: p.index,
+        time_s: p.time_s,
+        steps: p.steps,
+        state,
+        ledger: p.ledger,
+        tracked_m3: &p.tracked_m3,
+    })
+}
+
 /// Runs `backend` through `schedule`, calling `on_output` at each output time. The callback's
 /// error stops the run and is returned as is.
 pub fn run<B, E>(
@@ -114,19 +141,50 @@ where
     let steps0 = backend.steps();
     let cells = backend.grid().cells();
     let mut state = State::dry(cells);
-    for (index, &t) in schedule.times_s().iter().enumerate() {
-        if t > backend.time_s() {
-            backend.advance_to(t)?;
+    if backend.overlaps_outputs() {
+        // Output k is written while the backend computes towards output k + 1: its state is
+        // captured on the device first and read back while the next steps run.
+        let mut pending: Option<Pending> = None;
+        for (index, &t) in schedule.times_s().iter().enumerate() {
+            if t > backend.time_s()
+                && let Err(e) = backend.start_advance(t)
+            {
+                if let Some(p) = pending.take() {
+                    deliver(backend, &mut state, p, &mut on_output)?;
+                }
+                return Err(e.into());
+            }
+            if let Some(p) = pending.take() {
+                deliver(backend, &mut state, p, &mut on_output)?;
+            }
+            backend.finish_advance()?;
+            backend.capture_state()?;
+            pending = Some(Pending {
+                index,
+                time_s: backend.time_s(),
+                steps: backend.steps(),
+                ledger: backend.ledger(),
+                tracked_m3: backend.tracked_volumes_m3().to_vec(),
+            });
         }
-        backend.read_state(&mut state)?;
-        on_output(Output {
-            index,
-            time_s: backend.time_s(),
-            steps: backend.steps(),
-            state: &state,
-            ledger: backend.ledger(),
-            tracked_m3: backend.tracked_volumes_m3(),
-        })?;
+        if let Some(p) = pending.take() {
+            deliver(backend, &mut state, p, &mut on_output)?;
+        }
+    } else {
+        for (index, &t) in schedule.times_s().iter().enumerate() {
+            if t > backend.time_s() {
+                backend.advance_to(t)?;
+            }
+            backend.read_state(&mut state)?;
+            on_output(Output {
+                index,
+                time_s: backend.time_s(),
+                steps: backend.steps(),
+                state: &state,
+                ledger: backend.ledger(),
+                tracked_m3: backend.tracked_volumes_m3(),
+            })?;
+        }
     }
     let wall_s = start.elapsed().as_secs_f64();
     let steps = backend.steps() - steps0;

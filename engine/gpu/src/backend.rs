@@ -168,6 +168,20 @@ fn bind_group(
     })
 }
 
+/// A call of `advance_to` in progress: its target and clock, the control-block staging
+/// buffers and the batches in flight.
+#[derive(Debug)]
+struct Call {
+    target_s: f64,
+    start_s: f64,
+    ring: Vec<wgpu::Buffer>,
+    pending: std::collections::VecDeque<(usize, wgpu::SubmissionIndex, u32)>,
+    free_slot: usize,
+    left: u32,
+    stop: bool,
+    c: Control,
+}
+
 /// A call of `advance_to` stopped by an interrupt: its clock, to continue it exactly.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct StoppedCall {
@@ -210,6 +224,11 @@ pub struct GpuBackend {
     track: Vec<Vec<(bool, usize, f64)>>,
     tracked_m3: Vec<f64>,
     stopped_call: Option<StoppedCall>,
+    /// The call started by `start_advance`, until `finish_advance`.
+    active: Option<Call>,
+    /// A state captured for the next `read_state` (its copy's submission) and its buffer.
+    captured: Option<wgpu::SubmissionIndex>,
+    state_staging: Option<wgpu::Buffer>,
     /// Staging buffers of the control blocks read back per batch (see `advance_to`).
     control_ring: Vec<wgpu::Buffer>,
     t_s: f64,
@@ -552,6 +571,9 @@ impl GpuBackend {
             track: Vec::new(),
             tracked_m3: Vec::new(),
             stopped_call: None,
+            active: None,
+            captured: None,
+            state_staging: None,
             control_ring: Vec::new(),
             series: Vec::new(),
             frame_times: Vec::new(),
@@ -1082,26 +1104,10 @@ impl GpuBackend {
     }
 }
 
-impl Backend for GpuBackend {
-    type Real = f32;
-
-    fn describe(&self) -> String {
-        format!("gpu ({})", describe(&self.ctx.info))
-    }
-
-    fn grid(&self) -> &Grid {
-        &self.grid
-    }
-
-    fn time_s(&self) -> f64 {
-        self.t_s
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    fn advance_to(&mut self, t_target_s: f64) -> basintwin_core::Result<()> {
+impl GpuBackend {
+    /// Sets up a call of `advance_to` (control block, series relative to its start) and submits
+    /// its first batches; `None` when there is nothing to do.
+    fn begin_call(&mut self, t_target_s: f64) -> basintwin_core::Result<Option<Call>> {
         if !t_target_s.is_finite() || t_target_s < self.t_s {
             return Err(CoreError::Invalid {
                 what: "target time",
@@ -1110,7 +1116,7 @@ impl Backend for GpuBackend {
             });
         }
         if t_target_s == self.t_s {
-            return Ok(());
+            return Ok(None);
         }
         // This call's control block: how far to go, from where; the CFL rate carries over. A
         // call stopped by an interrupt (and checkpointed) continues with its own clock, so that
@@ -1162,79 +1168,98 @@ impl Backend for GpuBackend {
                 .collect();
             q.write_buffer(&self.buf[bind::FRAME_TW], 0, bytemuck::cast_slice(&ft));
         }
-        // Two batches in flight: while the host reads the control block of one, the device
-        // runs the next, so it never waits for the host. Batches after the target are reached
-        // are no-ops on the device (dt = 0).
         let mut ring = std::mem::take(&mut self.control_ring);
         if ring.len() < 2 {
             ring = self.new_control_ring();
         }
-        // Steps still to take, estimated from the CFL rate (the device decides the real ones).
+        let left = self.estimate_steps(&self.control).max(1);
+        let mut call = Call {
+            target_s: t_target_s,
+            start_s: call_start,
+            ring,
+            pending: std::collections::VecDeque::new(),
+            free_slot: 0,
+            left,
+            stop: false,
+            c: self.control,
+        };
+        self.submit_more(&mut call);
+        Ok(Some(call))
+    }
+
+    /// Steps still to take, estimated from the CFL rate (the device decides the real ones).
+    fn estimate_steps(&self, c: &Control) -> u32 {
         let (courant, max_dt) = (
             f64::from(self.params.courant),
             f64::from(self.params.max_dt),
         );
-        let estimate = |c: &Control| -> u32 {
-            let rem = f64::from(c.remaining - c.elapsed).max(0.0);
-            let dt = if c.max_rate > 0.0 {
-                (courant / f64::from(c.max_rate)).min(max_dt)
-            } else {
-                max_dt
-            };
-            ((rem / dt.max(1e-9)).ceil() as u32).saturating_add(1)
+        let rem = f64::from(c.remaining - c.elapsed).max(0.0);
+        let dt = if c.max_rate > 0.0 {
+            (courant / f64::from(c.max_rate)).min(max_dt)
+        } else {
+            max_dt
         };
-        let mut pending: std::collections::VecDeque<(usize, wgpu::SubmissionIndex, u32)> =
-            std::collections::VecDeque::new();
-        let mut free_slot = 0usize;
-        let mut left = estimate(&self.control).max(1);
-        let mut stop = false;
-        let mut c = self.control;
-        let outcome: Result<(), GpuError> = loop {
-            // Keep up to two batches in flight, sized to the steps estimated to be left; once
-            // interrupted, no more than the one already running.
-            let interrupted_now = self
-                .interrupt
-                .as_ref()
-                .is_some_and(|f| f.load(Ordering::Relaxed));
-            while !stop && pending.len() < 2 && left > 0 && (pending.is_empty() || !interrupted_now)
-            {
-                // Interrupted before anything ran: one step, as the CPU backend would take.
-                let n = if interrupted_now {
-                    1
-                } else {
-                    left.clamp(1, 256)
-                };
-                let index = self.submit_batch(n, &ring[free_slot]);
-                pending.push_back((free_slot, index, n));
-                free_slot = 1 - free_slot;
-                left -= n;
-            }
-            let Some((slot, index, _)) = pending.pop_front() else {
-                break Ok(());
+        ((rem / dt.max(1e-9)).ceil() as u32).saturating_add(1)
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// Keeps up to two batches in flight, sized to the steps estimated to be left; once
+    /// interrupted, no more than the one already running (and before anything ran, one step,
+    /// as the CPU backend would take).
+    fn submit_more(&self, call: &mut Call) {
+        let interrupted = self.interrupted();
+        while !call.stop
+            && call.pending.len() < 2
+            && call.left > 0
+            && (call.pending.is_empty() || !interrupted)
+        {
+            let n = if interrupted {
+                1
+            } else {
+                call.left.clamp(1, 256)
             };
-            match self.wait_control(&ring[slot], index) {
-                Ok(read) => c = read,
-                Err(e) => break Err(e),
-            }
-            if stop {
+            let index = self.submit_batch(n, &call.ring[call.free_slot]);
+            call.pending.push_back((call.free_slot, index, n));
+            call.free_slot = 1 - call.free_slot;
+            call.left -= n;
+        }
+    }
+
+    /// Runs a call to its end: two batches in flight, so that while the host reads the control
+    /// block of one the device runs the next and never waits for the host. Batches after the
+    /// target are reached are no-ops on the device (dt = 0).
+    fn pump(&mut self, call: &mut Call) -> Result<(), GpuError> {
+        loop {
+            self.submit_more(call);
+            let Some((slot, index, _)) = call.pending.pop_front() else {
+                return Ok(());
+            };
+            call.c = self.wait_control(&call.ring[slot], index)?;
+            if call.stop {
                 continue; // draining: the last block read is the final state
             }
-            let interrupted = self
-                .interrupt
-                .as_ref()
-                .is_some_and(|f| f.load(Ordering::Relaxed));
-            if c.done != 0 || interrupted {
-                stop = true;
+            if call.c.done != 0 || self.interrupted() {
+                call.stop = true;
                 continue;
             }
-            let in_flight: u32 = pending.iter().map(|p| p.2).sum();
-            left = estimate(&c).saturating_sub(in_flight);
-            if pending.is_empty() {
-                left = left.max(1);
+            let in_flight: u32 = call.pending.iter().map(|p| p.2).sum();
+            call.left = self.estimate_steps(&call.c).saturating_sub(in_flight);
+            if call.pending.is_empty() {
+                call.left = call.left.max(1);
             }
-        };
-        self.control_ring = ring;
-        outcome.map_err(Self::runtime)?;
+        }
+    }
+
+    /// Books a finished call: water budget, steps, time, where an interrupted call stopped.
+    fn end_call(&mut self, call: Call) -> basintwin_core::Result<()> {
+        let (t_target_s, call_start, c) = (call.target_s, call.start_s, call.c);
+        self.control_ring = call.ring;
+
         // Book this call's budget.
         let l = |k: usize| f64::from(c.ledger[k][0]) + f64::from(c.ledger[k][1]);
         self.ledger.boundary_inflow_m3 += l(0);
@@ -1292,9 +1317,113 @@ impl Backend for GpuBackend {
         }
         Ok(())
     }
+}
+
+impl Backend for GpuBackend {
+    type Real = f32;
+
+    fn describe(&self) -> String {
+        format!("gpu ({})", describe(&self.ctx.info))
+    }
+
+    fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    fn time_s(&self) -> f64 {
+        self.t_s
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn advance_to(&mut self, t_target_s: f64) -> basintwin_core::Result<()> {
+        self.start_advance(t_target_s)?;
+        self.finish_advance()
+    }
+
+    fn start_advance(&mut self, t_target_s: f64) -> basintwin_core::Result<()> {
+        if self.active.is_some() {
+            self.finish_advance()?;
+        }
+        self.active = self.begin_call(t_target_s)?;
+        Ok(())
+    }
+
+    fn finish_advance(&mut self) -> basintwin_core::Result<()> {
+        let Some(mut call) = self.active.take() else {
+            return Ok(());
+        };
+        let pumped = self.pump(&mut call);
+        if let Err(e) = pumped {
+            self.control_ring = call.ring;
+            return Err(Self::runtime(e));
+        }
+        self.end_call(call)
+    }
+
+    fn overlaps_outputs(&self) -> bool {
+        true
+    }
+
+    fn capture_state(&mut self) -> basintwin_core::Result<()> {
+        let n = 4 * self.grid.cells() as u64;
+        let staging = match self.state_staging.take() {
+            Some(b) => b,
+            None => self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("captured state"),
+                size: 3 * n,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+        };
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("capture state"),
+            });
+        for (k, b) in [bind::H, bind::QX, bind::QY].into_iter().enumerate() {
+            enc.copy_buffer_to_buffer(&self.buf[b], 0, &staging, k as u64 * n, n);
+        }
+        let index = self.ctx.queue.submit([enc.finish()]);
+        self.state_staging = Some(staging);
+        self.captured = Some(index);
+        Ok(())
+    }
 
     fn read_state(&mut self, out: &mut State<f32>) -> basintwin_core::Result<()> {
         let n = 4 * self.grid.cells() as u64;
+        if let (Some(index), Some(staging)) = (self.captured.take(), self.state_staging.as_ref()) {
+            // The copy was queued before any later steps: wait for it alone.
+            let slice = staging.slice(..);
+            let (tx, rx) = std::sync::mpsc::channel();
+            slice.map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send(r);
+            });
+            self.ctx
+                .device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: Some(index),
+                    timeout: None,
+                })
+                .map_err(|e| {
+                    Self::runtime(GpuError::Runtime(format!("waiting for the device: {e}")))
+                })?;
+            rx.recv()
+                .map_err(|e| Self::runtime(GpuError::Runtime(format!("read-back lost: {e}"))))?
+                .map_err(|e| Self::runtime(GpuError::Runtime(format!("read-back failed: {e}"))))?;
+            {
+                let data = slice.get_mapped_range();
+                let n = n as usize;
+                out.h = bytemuck::pod_collect_to_vec(&data[..n]);
+                out.qx = bytemuck::pod_collect_to_vec(&data[n..2 * n]);
+                out.qy = bytemuck::pod_collect_to_vec(&data[2 * n..3 * n]);
+            }
+            staging.unmap();
+            return Ok(());
+        }
         let bytes = self
             .read_back(&[
                 (&self.buf[bind::H], n),
