@@ -67,25 +67,6 @@ fn series_integral(id: u32, a: f32, b: f32) -> f32 {
     return total + 0.5 * (series_at(id, s) + series_at(id, b)) * (b - s);
 }
 
-var<workgroup> f_part: array<vec4<f32>, 256>;
-
-// Reduces `part` over the workgroup (max of x, sums of y and z) into partials[group].
-fn reduce_forcing(part: vec4<f32>, lid: u32, group: u32) {
-    f_part[lid] = part;
-    workgroupBarrier();
-    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
-        if lid < st {
-            let a = f_part[lid];
-            let b = f_part[lid + st];
-            f_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, 0.0);
-        }
-        workgroupBarrier();
-    }
-    if lid == 0u {
-        partials[group] = f_part[0];
-    }
-}
-
 @compute @workgroup_size(1)
 fn rain_weights() {
     let n = params.n_frames;
@@ -152,7 +133,7 @@ fn rain_grid(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
             part = vec4<f32>(cell_rate(hn, qx[k], qy[k]), dh, 0.0, 0.0);
         }
     }
-    reduce_forcing(part, lid, wg.y * params.groups_x + wg.x);
+    reduce_partials(part, lid, wg.y * params.groups_x + wg.x);
 }
 
 @compute @workgroup_size(1)
@@ -296,19 +277,7 @@ fn infiltration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
         }
     }
     // Only lane 0 carries the rain part; the others add their losses.
-    f_part[lid] = part;
-    workgroupBarrier();
-    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
-        if lid < st {
-            let a = f_part[lid];
-            let b = f_part[lid + st];
-            f_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, 0.0);
-        }
-        workgroupBarrier();
-    }
-    if lid == 0u {
-        partials[group] = f_part[0];
-    }
+    reduce_partials(part, lid, group);
 }
 
 @compute @workgroup_size(256)
@@ -318,18 +287,18 @@ fn forcing_finish(@builtin(local_invocation_index) lid: u32) {
         let p = partials[i];
         part = vec4<f32>(max(part.x, p.x), part.y + p.y, part.z + p.z, 0.0);
     }
-    f_part[lid] = part;
+    wg_part[lid] = part;
     workgroupBarrier();
     for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
         if lid < st {
-            let a = f_part[lid];
-            let b = f_part[lid + st];
-            f_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, 0.0);
+            let a = wg_part[lid];
+            let b = wg_part[lid + st];
+            wg_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, 0.0);
         }
         workgroupBarrier();
     }
     if lid == 0u && control.dt > 0.0 {
-        let tot = f_part[0];
+        let tot = wg_part[0];
         let area = params.dx * params.dy;
         control.max_rate = max(control.max_rate, tot.x);
         control.ledger[2] = two_sum_add(control.ledger[2], tot.y * area);

@@ -8,7 +8,6 @@
 //   limit             outflow-limiting factor of each cell (Rust twin: `CpuBackend::fv_limit`)
 //   update            the cell update; fv2 stage 1 writes the stage, the last stage adds rain,
 //                     friction, maxima and the CFL rate (Rust twin: `cpu::rows::fv_cells`)
-//   volume            per-workgroup water depth sums, for the ledger at output times
 // Stage 2 of fv2 reads the stage arrays where stage 1 read the state (`control.stage`).
 // Also: segment_faces (inflow and stage segments). Prepended: common.wgsl; appended:
 // step.wgsl, forcing.wgsl and segments.wgsl.
@@ -304,8 +303,6 @@ fn scaled(f: vec4<f32>, donor_pos: u32, donor_neg: u32) -> vec4<f32> {
     return f * s;
 }
 
-var<workgroup> wg_part: array<vec4<f32>, 256>;
-
 @compute @workgroup_size(256)
 fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
@@ -376,42 +373,9 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
             qxs[k] = qxn;
             qys[k] = qyn;
         }
-        part = vec4<f32>(rate, max(-hn, 0.0), select(1.0, 0.0, finite), 0.0);
+        part = vec4<f32>(rate, max(-hn, 0.0), 0.0, select(1.0, 0.0, finite));
     }
-    wg_part[lid] = part;
-    workgroupBarrier();
-    for (var s = WORKGROUP / 2u; s > 0u; s = s >> 1u) {
-        if lid < s {
-            let a = wg_part[lid];
-            let b = wg_part[lid + s];
-            wg_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, max(a.z, b.z), 0.0);
-        }
-        workgroupBarrier();
-    }
-    if lid == 0u {
-        partials[wg.y * params.groups_x + wg.x] = wg_part[0];
-    }
-}
-
-// Per-workgroup sums of the depth (the volume is summed on the host in f64).
-@compute @workgroup_size(256)
-fn volume(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let k = cell_index(wg, lid, params.groups_x);
-    var d = 0.0;
-    if k < params.cells && mask[k] != 0u {
-        d = h[k];
-    }
-    wg_part[lid] = vec4<f32>(d, 0.0, 0.0, 0.0);
-    workgroupBarrier();
-    for (var s = WORKGROUP / 2u; s > 0u; s = s >> 1u) {
-        if lid < s {
-            wg_part[lid] = wg_part[lid] + wg_part[lid + s];
-        }
-        workgroupBarrier();
-    }
-    if lid == 0u {
-        partials[wg.y * params.groups_x + wg.x].w = wg_part[0].x;
-    }
+    reduce_partials(part, lid, wg.y * params.groups_x + wg.x);
 }
 
 // Inflow and outflow (m^3/s) through edge face `f`: the west faces of rows 0..ny, then east,

@@ -8,7 +8,6 @@
 //   limit    outflow-limiting factor of each cell (Rust twin: `cpu::rows::inertial_scale`)
 //   update   depth update, cell discharges, CFL rate, maxima (Rust twin: `inertial_cells`)
 //   commit   the limited new discharges become the old ones of the next step
-//   volume   per-workgroup water depth sums, for the ledger at output times
 // Also: segment_faces (inflow and stage segments). Prepended: common.wgsl; appended:
 // step.wgsl, forcing.wgsl and segments.wgsl.
 
@@ -209,8 +208,6 @@ fn limited(f: u32, y_dir: bool) -> f32 {
     return q * s;
 }
 
-var<workgroup> wg_part: array<vec4<f32>, 256>;
-
 @compute @workgroup_size(256)
 fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
@@ -240,21 +237,9 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         qy[k] = qyn;
         let t_new = control.t_base + control.elapsed + dt;
         maxima[k] = track(hc, sqrt(u * u + v * v), t_new, params.arrival_depth, maxima[k]);
-        part = vec4<f32>(rate, max(-hn, 0.0), select(1.0, 0.0, finite), 0.0);
+        part = vec4<f32>(rate, max(-hn, 0.0), 0.0, select(1.0, 0.0, finite));
     }
-    wg_part[lid] = part;
-    workgroupBarrier();
-    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
-        if lid < st {
-            let a = wg_part[lid];
-            let b = wg_part[lid + st];
-            wg_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, max(a.z, b.z), 0.0);
-        }
-        workgroupBarrier();
-    }
-    if lid == 0u {
-        partials[wg.y * params.groups_x + wg.x] = wg_part[0];
-    }
+    reduce_partials(part, lid, wg.y * params.groups_x + wg.x);
 }
 
 @compute @workgroup_size(256)
@@ -268,27 +253,6 @@ fn commit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
     }
     if f < params.nx * (params.ny + 1u) {
         qfy[f] = limited(f, true);
-    }
-}
-
-// Per-workgroup sums of the depth (the volume is summed on the host in f64).
-@compute @workgroup_size(256)
-fn volume(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let k = cell_index(wg, lid, params.groups_x);
-    var d = 0.0;
-    if k < params.cells && is_active(k) {
-        d = h[k];
-    }
-    wg_part[lid] = vec4<f32>(d, 0.0, 0.0, 0.0);
-    workgroupBarrier();
-    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
-        if lid < st {
-            wg_part[lid] = wg_part[lid] + wg_part[lid + st];
-        }
-        workgroupBarrier();
-    }
-    if lid == 0u {
-        partials[wg.y * params.groups_x + wg.x].w = wg_part[0].x;
     }
 }
 

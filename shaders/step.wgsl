@@ -1,7 +1,8 @@
 // step.wgsl — the time step on the device: `plan` chooses it before a step, `finish` reduces
 // the cell kernels' partials after it (largest CFL rate, positivity corrections, a non-finite
 // depth) and books the water budget; `finish_stage` does the bookkeeping between fv2's two
-// Runge-Kutta stages. Deterministic: every reduction runs in a fixed order.
+// Runge-Kutta stages; `volume` sums the depth for the ledger at output times. Deterministic:
+// every reduction runs in a fixed order.
 //
 // Expects from the scheme's module: `params`, `control`, `partials` (bindings) and
 // `boundary_flow(face)` (inflow and outflow in m^3/s through edge face `face` of
@@ -35,6 +36,39 @@ fn plan() {
     control.rain_step = series_integral(0u, control.elapsed, control.elapsed + control.dt) / 3.6e6;
 }
 
+// Partial sums of the cell kernels, one vec4 per workgroup: x = largest CFL rate (max),
+// y = positivity correction or rain depth added (sum), z = infiltrated depth or water depth
+// (sum), w = a non-finite depth was seen (max).
+var<workgroup> wg_part: array<vec4<f32>, 256>;
+
+// Reduces `part` over the workgroup in a fixed order into partials[group].
+fn reduce_partials(part: vec4<f32>, lid: u32, group: u32) {
+    wg_part[lid] = part;
+    workgroupBarrier();
+    for (var st = WORKGROUP / 2u; st > 0u; st = st >> 1u) {
+        if lid < st {
+            let a = wg_part[lid];
+            let b = wg_part[lid + st];
+            wg_part[lid] = vec4<f32>(max(a.x, b.x), a.y + b.y, a.z + b.z, max(a.w, b.w));
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        partials[group] = wg_part[0];
+    }
+}
+
+// Per-workgroup sums of the water depth in z (the volume is summed on the host in f64).
+@compute @workgroup_size(256)
+fn volume(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let k = cell_index(wg, lid, params.groups_x);
+    var d = 0.0;
+    if k < params.cells && mask[k] != 0u {
+        d = h[k];
+    }
+    reduce_partials(vec4<f32>(0.0, 0.0, d, 0.0), lid, wg.y * params.groups_x + wg.x);
+}
+
 var<workgroup> red_rate: array<f32, 256>;
 var<workgroup> red_sum: array<vec4<f32>, 256>;
 
@@ -48,7 +82,7 @@ fn reduce_step(lid: u32) {
         let p = partials[i];
         rate = max(rate, p.x);
         corr = corr + p.y;
-        bad = max(bad, p.z);
+        bad = max(bad, p.w);
     }
     var inflow = 0.0;
     var outflow = 0.0;

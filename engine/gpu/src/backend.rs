@@ -1092,7 +1092,7 @@ impl GpuBackend {
         let n = u64::from(self.params.n_partials) * 16;
         let bytes = self.read_back(&[(&self.buf[bind::PARTIALS], n)])?;
         let parts: &[[f32; 4]] = bytemuck::cast_slice(&bytes[0]);
-        let depth: f64 = parts.iter().map(|p| f64::from(p[3])).sum();
+        let depth: f64 = parts.iter().map(|p| f64::from(p[2])).sum();
         Ok(depth * self.grid.cell_area_m2())
     }
 
