@@ -208,47 +208,23 @@ fn setup(case: Case, n: usize) -> Result<Setup> {
         }
         Case::Thacker => {
             let th = ThackerPlanar::default();
-            let d = th.l_m / n as f64;
-            let grid = Grid::new(n, n, d, d).map_err(input)?;
-            let terrain =
-                Terrain::new(&grid, grid.map_centres(|x, y| th.bed_m(x, y)), 0.0).map_err(input)?;
-            let at = |t: f64, f: fn((f64, f64, f64)) -> f64| {
-                grid.map_centres(|x, y| f(th.solution(x, y, t)))
-            };
-            let t_end = th.period_s();
-            Ok(Setup {
-                h: at(0.0, |s| s.0),
-                qx: at(0.0, |s| s.0 * s.1),
-                qy: at(0.0, |s| s.0 * s.2),
-                exact: at(t_end, |s| s.0),
-                grid,
-                terrain,
-                boundaries: Boundaries::walls(),
-                t_end,
-                forcing: Default::default(),
-            })
+            paraboloid(
+                n,
+                th.l_m,
+                th.period_s(),
+                |x, y| th.bed_m(x, y),
+                |x, y, t| th.solution(x, y, t),
+            )
         }
         Case::ThackerRadial => {
             let th = basintwin_core::analytic::ThackerRadial::default();
-            let d = th.l_m / n as f64;
-            let grid = Grid::new(n, n, d, d).map_err(input)?;
-            let terrain =
-                Terrain::new(&grid, grid.map_centres(|x, y| th.bed_m(x, y)), 0.0).map_err(input)?;
-            let at = |t: f64, f: fn((f64, f64, f64)) -> f64| {
-                grid.map_centres(|x, y| f(th.solution(x, y, t)))
-            };
-            let t_end = th.period_s();
-            Ok(Setup {
-                h: at(0.0, |s| s.0),
-                qx: at(0.0, |s| s.0 * s.1),
-                qy: at(0.0, |s| s.0 * s.2),
-                exact: at(t_end, |s| s.0),
-                grid,
-                terrain,
-                boundaries: Boundaries::walls(),
-                t_end,
-                forcing: Default::default(),
-            })
+            paraboloid(
+                n,
+                th.l_m,
+                th.period_s(),
+                |x, y| th.bed_m(x, y),
+                |x, y, t| th.solution(x, y, t),
+            )
         }
         Case::MacDonald | Case::MacDonaldRain => {
             use basintwin_core::{BoundarySegment, Forcing, SegmentKind, Series, Side};
@@ -326,6 +302,32 @@ fn setup(case: Case, n: usize) -> Result<Setup> {
             })
         }
     }
+}
+
+/// Thacker's paraboloids: `n x n` cells over a square of side `l`, one period, walls.
+fn paraboloid(
+    n: usize,
+    l: f64,
+    period_s: f64,
+    bed: impl Fn(f64, f64) -> f64,
+    solution: impl Fn(f64, f64, f64) -> (f64, f64, f64),
+) -> Result<Setup> {
+    let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
+    let d = l / n as f64;
+    let grid = Grid::new(n, n, d, d).map_err(input)?;
+    let terrain = Terrain::new(&grid, grid.map_centres(&bed), 0.0).map_err(input)?;
+    let at = |t: f64, f: fn((f64, f64, f64)) -> f64| grid.map_centres(|x, y| f(solution(x, y, t)));
+    Ok(Setup {
+        h: at(0.0, |s| s.0),
+        qx: at(0.0, |s| s.0 * s.1),
+        qy: at(0.0, |s| s.0 * s.2),
+        exact: at(period_s, |s| s.0),
+        grid,
+        terrain,
+        boundaries: Boundaries::walls(),
+        t_end: period_s,
+        forcing: Default::default(),
+    })
 }
 
 /// One run's numbers.
