@@ -106,6 +106,20 @@ struct Row {
     cell_updates_per_s: f64,
 }
 
+impl Row {
+    /// One line of the text table.
+    fn print(&self, n: usize) {
+        println!(
+            "{:<9} {:<4} {:<4} {:>6}^2 {:>9.1} M cell updates/s",
+            self.scheme,
+            self.backend,
+            self.precision,
+            n,
+            self.cell_updates_per_s / 1e6
+        );
+    }
+}
+
 fn measure<R: Real>(
     scheme: Scheme,
     n: usize,
@@ -221,14 +235,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     cell_updates_per_s: (n * n) as f64 * steps as f64 / secs,
                 };
                 if !args.json {
-                    println!(
-                        "{:<9} {:<4} {:<4} {:>6}^2 {:>9.1} M cell updates/s",
-                        row.scheme,
-                        row.backend,
-                        row.precision,
-                        n,
-                        row.cell_updates_per_s / 1e6
-                    );
+                    row.print(n);
                 }
                 rows.push(row);
             }
@@ -257,14 +264,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     cell_updates_per_s: (n * n * args.steps) as f64 / secs,
                 };
                 if !args.json {
-                    println!(
-                        "{:<9} {:<4} {:<4} {:>6}^2 {:>9.1} M cell updates/s",
-                        row.scheme,
-                        row.backend,
-                        row.precision,
-                        n,
-                        row.cell_updates_per_s / 1e6
-                    );
+                    row.print(n);
                 }
                 rows.push(row);
             }
