@@ -80,6 +80,23 @@ struct Control {
     ledger: array<vec2<f32>, 6>,
 }
 
+// The bindings every scheme's module shares (numbers as in `basintwin_gpu::backend::bind`);
+// 8, 9 and 14 to 18 are each scheme's own, 13 and 19 on are in forcing.wgsl and segments.wgsl.
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> control: Control;
+@group(0) @binding(2) var<storage, read_write> h: array<f32>;
+@group(0) @binding(3) var<storage, read_write> qx: array<f32>;
+@group(0) @binding(4) var<storage, read_write> qy: array<f32>;
+@group(0) @binding(5) var<storage, read> z: array<f32>;
+@group(0) @binding(6) var<storage, read> gn2: array<f32>;
+@group(0) @binding(7) var<storage, read> mask: array<u32>;
+// Outflow-limiting factor per cell.
+@group(0) @binding(10) var<storage, read_write> scale: array<f32>;
+// Per cell: max depth, max speed, max hazard, first arrival (-1: not yet).
+@group(0) @binding(11) var<storage, read_write> maxima: array<vec4<f32>>;
+// Per workgroup of the cell kernels (see `reduce_partials` in step.wgsl).
+@group(0) @binding(12) var<storage, read_write> partials: array<vec4<f32>>;
+
 const WORKGROUP: u32 = 256u;
 
 // Cell index of an invocation in a 2D dispatch over cells of `params.groups_x` columns.

@@ -9,25 +9,13 @@
 //   update            the cell update; fv2 stage 1 writes the stage, the last stage adds rain,
 //                     friction, maxima and the CFL rate (Rust twin: `cpu::rows::fv_cells`)
 // Stage 2 of fv2 reads the stage arrays where stage 1 read the state (`control.stage`).
-// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl; appended:
+// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl (with the bindings
+// every scheme shares); appended:
 // step.wgsl, forcing.wgsl and segments.wgsl.
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read_write> h: array<f32>;
-@group(0) @binding(3) var<storage, read_write> qx: array<f32>;
-@group(0) @binding(4) var<storage, read_write> qy: array<f32>;
-@group(0) @binding(5) var<storage, read> z: array<f32>;
-@group(0) @binding(6) var<storage, read> gn2: array<f32>;
-@group(0) @binding(7) var<storage, read> mask: array<u32>;
 // Fluxes (mass, mom_l, mom_r, tan) through x faces, (nx + 1) ny, and y faces, nx (ny + 1).
 @group(0) @binding(8) var<storage, read_write> fx: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> fy: array<vec4<f32>>;
-@group(0) @binding(10) var<storage, read_write> scale: array<f32>;
-// Per cell: max depth, max speed, max hazard, first arrival (-1: not yet).
-@group(0) @binding(11) var<storage, read_write> maxima: array<vec4<f32>>;
-// Per workgroup of the cell kernels: (max rate, correction depth, bad, volume depth).
-@group(0) @binding(12) var<storage, read_write> partials: array<vec4<f32>>;
 // fv2: the Runge-Kutta stage (h, qx, qy) and the slopes (dh, deta, du, dv) along x and y.
 @group(0) @binding(14) var<storage, read_write> hs: array<f32>;
 @group(0) @binding(15) var<storage, read_write> qxs: array<f32>;

@@ -8,24 +8,14 @@
 //   limit    outflow-limiting factor of each cell (Rust twin: `cpu::rows::inertial_scale`)
 //   update   depth update, cell discharges, CFL rate, maxima (Rust twin: `inertial_cells`)
 //   commit   the limited new discharges become the old ones of the next step
-// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl; appended:
+// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl (with the bindings
+// every scheme shares); appended:
 // step.wgsl, forcing.wgsl and segments.wgsl.
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read_write> h: array<f32>;
-@group(0) @binding(3) var<storage, read_write> qx: array<f32>;
-@group(0) @binding(4) var<storage, read_write> qy: array<f32>;
-@group(0) @binding(5) var<storage, read> z: array<f32>;
-@group(0) @binding(6) var<storage, read> gn2: array<f32>;
-@group(0) @binding(7) var<storage, read> mask: array<u32>;
 // Unit discharges through x faces ((nx + 1) ny, positive east) and y faces (nx (ny + 1),
 // positive north): old (8, 9) and new (14, 15).
 @group(0) @binding(8) var<storage, read_write> qfx: array<f32>;
 @group(0) @binding(9) var<storage, read_write> qfy: array<f32>;
-@group(0) @binding(10) var<storage, read_write> scale: array<f32>;
-@group(0) @binding(11) var<storage, read_write> maxima: array<vec4<f32>>;
-@group(0) @binding(12) var<storage, read_write> partials: array<vec4<f32>>;
 @group(0) @binding(14) var<storage, read_write> qfx_new: array<f32>;
 @group(0) @binding(15) var<storage, read_write> qfy_new: array<f32>;
 

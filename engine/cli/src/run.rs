@@ -58,6 +58,18 @@ pub struct Model {
     pub warnings: Vec<String>,
 }
 
+impl Model {
+    /// The initial state in precision `R`: depths, and discharges when restarting.
+    fn initial_state<R: Real>(&self) -> State<R> {
+        let mut state = State::<R>::from_depth(&self.depth_m);
+        if let Some((qx, qy)) = &self.discharge {
+            state.qx = qx.iter().map(|&q| R::c(q)).collect();
+            state.qy = qy.iter().map(|&q| R::c(q)).collect();
+        }
+        state
+    }
+}
+
 /// Loads the DEM, roughness, initial water and gauges; every problem is an [`InputError`] that
 /// names the file or the scenario line.
 pub fn load_model(sc: &Scenario) -> Result<Model> {
@@ -610,11 +622,7 @@ type GaugeRow = Vec<(f64, f64, f64)>;
 
 fn execute<R: Real>(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<PathBuf> {
     let grid: &Grid = &model.dem.grid;
-    let mut state = State::<R>::from_depth(&model.depth_m);
-    if let Some((qx, qy)) = &model.discharge {
-        state.qx = qx.iter().map(|&q| R::c(q)).collect();
-        state.qy = qy.iter().map(|&q| R::c(q)).collect();
-    }
+    let state = model.initial_state::<R>();
     let mut backend = CpuBackend::<R>::new(
         grid.clone(),
         &model.terrain,
@@ -643,11 +651,7 @@ fn execute_gpu(sc: &Scenario, model: &Model, opts: &RunOptions) -> Result<PathBu
     let adapter = std::env::var("BASINTWIN_ADAPTER").ok();
     let ctx = basintwin_gpu::GpuContext::new(adapter.as_deref())
         .map_err(|e| input(format!("{file}: --backend gpu: {e}")))?;
-    let mut state = State::<f32>::from_depth(&model.depth_m);
-    if let Some((qx, qy)) = &model.discharge {
-        state.qx = qx.iter().map(|&q| q as f32).collect();
-        state.qy = qy.iter().map(|&q| q as f32).collect();
-    }
+    let state = model.initial_state::<f32>();
     let mut backend = basintwin_gpu::GpuBackend::new(
         ctx,
         model.dem.grid.clone(),
@@ -858,6 +862,24 @@ fn drive<B: Backend>(
         bar.finish();
     }
     let mut late_warnings: Vec<String> = Vec::new();
+    // The solver's state with the series sampled so far (written on Ctrl-C, and at the end
+    // with `output.checkpoint_at_end`); a backend without checkpoints leaves a warning.
+    let save_checkpoint =
+        |wall_s: f64, backend: &mut B, warnings: &mut Vec<String>| -> Result<()> {
+            let extra = CliCheckpoint {
+                gauge_names: gauge_names.clone(),
+                section_names: section_names.clone(),
+                series: series.clone(),
+                section_series: section_series.clone(),
+                prev_tracked: prev_tracked.clone(),
+                wall_s,
+            };
+            match backend.checkpoint(serde_json::to_string(&extra)?) {
+                Ok(ckpt) => write_checkpoint(out, &ckpt)?,
+                Err(e) => warnings.push(format!("no checkpoint written: {e}")),
+            }
+            Ok(())
+        };
     let (summary, interrupted) = match result {
         Ok(mut s) => {
             // Totals over the whole run, resumed or not.
@@ -869,18 +891,7 @@ fn drive<B: Backend>(
                 0.0
             };
             if sc.checkpoint_at_end {
-                let extra = CliCheckpoint {
-                    gauge_names: gauge_names.clone(),
-                    section_names: section_names.clone(),
-                    series: series.clone(),
-                    section_series: section_series.clone(),
-                    prev_tracked: prev_tracked.clone(),
-                    wall_s: s.wall_s,
-                };
-                match backend.checkpoint(serde_json::to_string(&extra)?) {
-                    Ok(ckpt) => write_checkpoint(out, &ckpt)?,
-                    Err(e) => late_warnings.push(format!("no checkpoint written: {e}")),
-                }
+                save_checkpoint(s.wall_s, &mut backend, &mut late_warnings)?;
             } else if opts.resume {
                 // Used up: resuming from it again would redo what this run did.
                 let _ = std::fs::remove_file(out.join(CHECKPOINT));
@@ -897,18 +908,7 @@ fn drive<B: Backend>(
                 // than every snapshot in the file.
                 snapshots.append(time_s, &last)?;
                 let wall_s = wall_before + wall.elapsed().as_secs_f64();
-                let extra = CliCheckpoint {
-                    gauge_names: gauge_names.clone(),
-                    section_names: section_names.clone(),
-                    series: series.clone(),
-                    section_series: section_series.clone(),
-                    prev_tracked: prev_tracked.clone(),
-                    wall_s,
-                };
-                match backend.checkpoint(serde_json::to_string(&extra)?) {
-                    Ok(ckpt) => write_checkpoint(out, &ckpt)?,
-                    Err(e) => late_warnings.push(format!("no checkpoint written: {e}")),
-                }
+                save_checkpoint(wall_s, &mut backend, &mut late_warnings)?;
                 let steps = backend.steps();
                 let s = basintwin_core::RunSummary {
                     backend: backend.describe(),

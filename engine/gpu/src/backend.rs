@@ -202,8 +202,9 @@ pub struct GpuBackend {
     control: Control,
     /// Every buffer, by binding number.
     buf: Vec<wgpu::Buffer>,
-    /// The bed as uploaded (for segment set-up).
+    /// The bed and the active-cell mask as uploaded (for validating and setting up forcing).
     bed: Vec<f32>,
+    mask: Vec<bool>,
     /// Fingerprint of the bed, mask and roughness as uploaded, for checkpoints.
     fingerprint: u64,
     layout: wgpu::BindGroupLayout,
@@ -560,6 +561,7 @@ impl GpuBackend {
             bind_group,
             groups_x,
             bed: z.clone(),
+            mask: terrain.active.clone(),
             fingerprint: basintwin_core::checkpoint::fingerprint(&[
                 &z.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
                 &gn2.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
@@ -602,8 +604,11 @@ impl GpuBackend {
             0,
             bytemuck::bytes_of(&self.control),
         );
-        self.submit_steps(n);
-        let c = self.read_control()?;
+        if self.control_ring.len() < 2 {
+            self.control_ring = self.new_control_ring();
+        }
+        let index = self.submit_batch(n, &self.control_ring[0]);
+        let c = self.wait_control(&self.control_ring[0], index)?;
         if c.failed != 0 {
             return Err(GpuError::Runtime(format!(
                 "the run failed after {} steps (code {})",
@@ -630,9 +635,8 @@ impl GpuBackend {
     /// cell). Inflow and stage boundary segments are refused with their name, never dropped.
     pub fn set_forcing(&mut self, forcing: Forcing) -> Result<(), GpuError> {
         let cells = self.grid.cells();
-        let active: Vec<bool> = self.active_mask()?;
         forcing
-            .validate(cells, &active)
+            .validate(cells, &self.mask)
             .map_err(|e| GpuError::Unsupported(e.to_string()))?;
         // Boundary segments: faces, kinds, series ids (after the rain and the sources).
         let mut seg_faces: Vec<[u32; 4]> = Vec::new();
@@ -640,7 +644,7 @@ impl GpuBackend {
         let mut seg_series: Vec<Vec<(f64, f64)>> = Vec::new();
         for (s, b) in forcing.boundaries.iter().enumerate() {
             let (faces, face_len) = b
-                .faces(&self.grid, &active)
+                .faces(&self.grid, &self.mask)
                 .map_err(|e| GpuError::Unsupported(e.to_string()))?;
             let z_min = faces
                 .iter()
@@ -896,14 +900,6 @@ impl GpuBackend {
         Ok(())
     }
 
-    /// The active-cell mask, read back from the device (to validate forcing against it).
-    fn active_mask(&self) -> Result<Vec<bool>, GpuError> {
-        let n = 4 * self.grid.cells() as u64;
-        let bytes = self.read_back(&[(&self.buf[7], n)])?;
-        let m: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[0]);
-        Ok(m.iter().map(|&v| v != 0).collect())
-    }
-
     /// After a buffer or the parameters changed: upload the parameters, rebuild the bind group.
     fn rebind(&mut self) {
         self.ctx
@@ -955,32 +951,6 @@ impl GpuBackend {
         drop(data);
         staging.unmap();
         Ok(out)
-    }
-
-    /// Encodes `n` time steps into one submission.
-    fn submit_steps(&self, n: u32) {
-        let mut enc = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("time steps"),
-            });
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("time steps"),
-                timestamp_writes: None,
-            });
-            pass.set_bind_group(0, &self.bind_group, &[]);
-            for _ in 0..n {
-                for (name, (x, y)) in &self.steps_program {
-                    if let Some(pipeline) = self.pipelines.get(name) {
-                        pass.set_pipeline(pipeline);
-                        pass.dispatch_workgroups(*x, *y, 1);
-                    }
-                }
-            }
-        }
-        self.ctx.queue.submit([enc.finish()]);
     }
 
     /// Two staging buffers for control blocks, used in turn.
@@ -1057,15 +1027,6 @@ impl GpuBackend {
             .map_err(|e| GpuError::Runtime(format!("read-back failed: {e}")))?;
         let c: Control = bytemuck::pod_read_unaligned(&slice.get_mapped_range());
         staging.unmap();
-        Ok(c)
-    }
-
-    fn read_control(&mut self) -> Result<Control, GpuError> {
-        let bytes = self.read_back(&[(
-            &self.buf[bind::CONTROL],
-            std::mem::size_of::<Control>() as u64,
-        )])?;
-        let c: Control = bytemuck::pod_read_unaligned(&bytes[0]);
         Ok(c)
     }
 
