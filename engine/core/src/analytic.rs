@@ -70,6 +70,13 @@ pub fn stoker_middle_depth(h_left: f64, h_right: f64, g: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// The bowl of Thacker's cases: `z = -h0 (1 - r^2 / a^2)` around the centre of an `l x l`
+/// square.
+fn paraboloid_bed(h0: f64, a: f64, l: f64, x: f64, y: f64) -> f64 {
+    let (dx, dy) = (x - 0.5 * l, y - 0.5 * l);
+    -h0 * (1.0 - (dx * dx + dy * dy) / (a * a))
+}
+
 /// Thacker's planar surface in a paraboloid (SWASHES 4.2.2): bed
 /// `z = -h0 (1 - r^2 / a^2)` centred at `(L/2, L/2)`, a flat free surface tilting around the
 /// centre with angular frequency `omega = sqrt(2 g h0) / a`, no friction.
@@ -109,8 +116,7 @@ impl ThackerPlanar {
     }
 
     pub fn bed_m(&self, x: f64, y: f64) -> f64 {
-        let (dx, dy) = (x - 0.5 * self.l_m, y - 0.5 * self.l_m);
-        -self.h0_m * (1.0 - (dx * dx + dy * dy) / (self.a_m * self.a_m))
+        paraboloid_bed(self.h0_m, self.a_m, self.l_m, x, y)
     }
 
     /// `(h, u, v)` at `(x, y, t)`.
@@ -169,8 +175,7 @@ impl ThackerRadial {
     }
 
     pub fn bed_m(&self, x: f64, y: f64) -> f64 {
-        let (dx, dy) = (x - 0.5 * self.l_m, y - 0.5 * self.l_m);
-        -self.h0_m * (1.0 - (dx * dx + dy * dy) / (self.a_m * self.a_m))
+        paraboloid_bed(self.h0_m, self.a_m, self.l_m, x, y)
     }
 
     /// `(h, u, v)` at `(x, y, t)`.
