@@ -3,11 +3,7 @@
 //! Exit codes: 0 done, 1 the simulation failed (e.g. instability), 2 bad input, 130 stopped by
 //! Ctrl-C after saving the results up to then.
 
-mod bench;
-mod plot;
-mod run;
-mod scenario;
-mod validate;
+use basintwin_cli::{bench, run, scenario, validate};
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -7,6 +7,7 @@ use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
 /// A series to draw: name, (time_s, value) points, optional warning level.
+#[derive(Debug)]
 pub struct Line {
     pub name: String,
     pub points: Vec<(f64, f64)>,
@@ -154,6 +155,7 @@ pub fn hydrographs(
 }
 
 /// A curve of an x-y plot: name, points, drawn dashed (a reference) or solid.
+#[derive(Debug)]
 pub struct Curve {
     pub name: String,
     pub points: Vec<(f64, f64)>,

@@ -44,6 +44,7 @@ fn input(msg: impl Into<String>) -> anyhow::Error {
 }
 
 /// Everything the solver needs, loaded from the scenario's files.
+#[derive(Debug)]
 pub struct Model {
     pub dem: Dem,
     pub terrain: Terrain,

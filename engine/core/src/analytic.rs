@@ -6,6 +6,13 @@
 //!   Fluids* 72, 269–300, sec. 4.1).
 //! - Thacker's (1981, *J. Fluid Mech.* 107, 499–508) planar surface oscillating in a
 //!   paraboloid, in the form of SWASHES sec. 4.2.2.
+//! - A dam break over a step in the bed: the exact Riemann solution with a bottom
+//!   discontinuity (Alcrudo & Benkhaldoun 2001, *Computers & Fluids* 30, 643–671): a
+//!   rarefaction, a stationary contact at the step across which discharge and energy are
+//!   conserved, and a shock.
+//! - MacDonald et al.'s (1997, *J. Hydraul. Eng.* 123(11), 1041–1045) steady flows with Manning
+//!   friction: subcritical, with rain, and transcritical with a hydraulic jump (SWASHES 3.1.1,
+//!   3.1.4 and 3.1.5).
 
 /// Depth and velocity `(h, u)` of the dam break released at `x0` at `t = 0` with still water of
 /// depth `h_left` for `x < x0` and `h_right` (0 for a dry bed, Ritter) for `x > x0`;
@@ -199,10 +206,161 @@ impl ThackerRadial {
     }
 }
 
-/// MacDonald's steady subcritical flow in a long channel with Manning friction (MacDonald et
-/// al. 1997; SWASHES 3.1.1): the depth is given, `h(x) = (4/g)^(1/3) (1 + exp(-16 (x/L -
-/// 1/2)^2) / 2)`, with unit discharge `q`, and the bed is what makes it steady:
-/// `z'(x) = (q^2 / (g h^3) - 1) h'(x) - n^2 q^2 / h^(10/3)`, `z(L) = 0`.
+/// The states of a dam break over a step (Alcrudo & Benkhaldoun 2001): still water of depth
+/// `h_left` on a bed at 0 for `x < x0`, still water of depth `h_right` on a bed raised by
+/// `step_m` for `x > x0`. For a high enough reservoir the solution is a left rarefaction, the
+/// state `(h1, u1)` just upstream of the step, the state `(h2, u2)` on top of it (same
+/// discharge, same energy `u^2/2 + g (h + z)`), and a shock into the right state.
+#[derive(Debug, Clone, Copy)]
+pub struct StepDamBreak {
+    pub h_left: f64,
+    pub h_right: f64,
+    pub step_m: f64,
+    pub x0: f64,
+    pub g: f64,
+}
+
+/// The intermediate states of [`StepDamBreak`] and the shock speed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepStates {
+    pub h1: f64,
+    pub u1: f64,
+    pub h2: f64,
+    pub u2: f64,
+    pub shock_m_s: f64,
+}
+
+impl StepDamBreak {
+    pub fn bed_m(&self, x: f64) -> f64 {
+        if x < self.x0 { 0.0 } else { self.step_m }
+    }
+
+    /// The depth on the step carrying discharge `q` with energy head `e` (m^2/s^2, over the
+    /// step's top): the subcritical root of `q^2 / (2 h^2) + g h = e`, by bisection; `None`
+    /// when the energy cannot carry the discharge over the step.
+    fn subcritical_depth(&self, q: f64, e: f64) -> Option<f64> {
+        let g = self.g;
+        let hc = (q * q / g).cbrt();
+        let spec = |h: f64| q * q / (2.0 * h * h) + g * h;
+        if hc > 0.0 && spec(hc) > e {
+            return None;
+        }
+        let (mut lo, mut hi) = (hc.max(1e-12), e / g + 1.0);
+        for _ in 0..200 {
+            let m = 0.5 * (lo + hi);
+            if spec(m) > e {
+                hi = m;
+            } else {
+                lo = m;
+            }
+        }
+        Some(0.5 * (lo + hi))
+    }
+
+    /// The intermediate states, or `None` when the wave pattern is not rarefaction — step —
+    /// shock with subcritical flow upstream of the step (other patterns are not covered).
+    pub fn states(&self) -> Option<StepStates> {
+        let g = self.g;
+        let cl = (g * self.h_left).sqrt();
+        let hr = self.h_right;
+        // For h1 on the rarefaction: u1 = 2 (cl - c1); subcritical (u1 < c1) for h1 > 4/9 hl.
+        let on_step = |h1: f64| {
+            let u1 = 2.0 * (cl - (g * h1).sqrt());
+            let q = h1 * u1;
+            let e = 0.5 * u1 * u1 + g * (h1 - self.step_m);
+            self.subcritical_depth(q, e).map(|h2| (u1, h2, q / h2))
+        };
+        // Residual: the velocity on the step minus the one the right shock allows.
+        let residual = |h1: f64| {
+            on_step(h1).map(|(_, h2, u2)| {
+                u2 - if h2 > hr {
+                    (h2 - hr) * (0.5 * g * (h2 + hr) / (h2 * hr)).sqrt()
+                } else {
+                    f64::NAN
+                }
+            })
+        };
+        // Walk down from the still reservoir (h1 = hl: residual < 0) towards critical flow at
+        // the step (h1 = 4/9 hl) until the residual changes sign, then bisect.
+        let (h_min, mut hi) = (4.0 / 9.0 * self.h_left, self.h_left);
+        let r_still = residual(hi)?;
+        if !r_still.is_finite() || r_still >= 0.0 {
+            return None;
+        }
+        let mut lo = hi;
+        let walk = 1000;
+        for k in 1..=walk {
+            let h1 = self.h_left - (self.h_left - h_min) * k as f64 / walk as f64;
+            match residual(h1) {
+                Some(r) if r.is_finite() && r > 0.0 => {
+                    lo = h1;
+                    break;
+                }
+                Some(r) if r.is_finite() => hi = h1,
+                _ => return None,
+            }
+        }
+        if lo == self.h_left {
+            return None;
+        }
+        for _ in 0..200 {
+            let m = 0.5 * (lo + hi);
+            let rm = residual(m)?;
+            if !rm.is_finite() {
+                return None;
+            }
+            if rm > 0.0 {
+                lo = m;
+            } else {
+                hi = m;
+            }
+        }
+        let h1 = 0.5 * (lo + hi);
+        let (u1, h2, u2) = on_step(h1)?;
+        Some(StepStates {
+            h1,
+            u1,
+            h2,
+            u2,
+            shock_m_s: h2 * u2 / (h2 - hr),
+        })
+    }
+
+    /// Depth and velocity at `x` and time `t > 0`.
+    pub fn solution(&self, st: &StepStates, x: f64, t: f64) -> (f64, f64) {
+        let g = self.g;
+        let cl = (g * self.h_left).sqrt();
+        let s = (x - self.x0) / t.max(1e-300);
+        if x < self.x0 {
+            let c1 = (g * st.h1).sqrt();
+            if s <= -cl {
+                (self.h_left, 0.0)
+            } else if s < st.u1 - c1 {
+                let c = (2.0 * cl - s) / 3.0;
+                (c * c / g, 2.0 * (cl + s) / 3.0)
+            } else {
+                (st.h1, st.u1)
+            }
+        } else if s < st.shock_m_s {
+            (st.h2, st.u2)
+        } else {
+            (self.h_right, 0.0)
+        }
+    }
+}
+
+/// MacDonald's steady flows in a channel with Manning friction (MacDonald et al. 1997;
+/// SWASHES 3.1): the depth profile is given, with unit discharge `q`, and the bed is what makes
+/// it steady: `z'(x) = (q^2 / (g h^3) - 1) h'(x) - n^2 q^2 / h^(10/3)`, `z(L) = 0`.
+///
+/// - [`MacDonaldProfile::Subcritical`] (SWASHES 3.1.1): `h(x) = (4/g)^(1/3) (1 + exp(-16 (x/L -
+///   1/2)^2) / 2)`, L = 1000 m, q = 2 m^2/s, n = 0.033.
+/// - [`MacDonaldProfile::TranscriticalJump`] (SWASHES 3.1.4, short channel with a shock):
+///   L = 100 m, q = 2 m^2/s, n = 0.0328; subcritical inflow accelerating through critical depth,
+///   `h(x) = (4/g)^(1/3) (4/3 - x/100) - 9 x/1000 (x/100 - 2/3)` up to the hydraulic jump at
+///   `x_s = 200/3` m, then `h = (4/g)^(1/3) (a1 r^4 + a1 r^3 - a2 r^2 + a3 r + a4)` with
+///   `r = x/100 - 2/3`; the coefficients make the two depths at `x_s` conjugate (equal momentum
+///   flux `q^2/h + g h^2/2`), so the jump stands still.
 ///
 /// With rain `r` (m/s) the discharge grows along the channel, `q(x) = q + r x` (SWASHES 3.1.5,
 /// "with rain"), and the steady momentum balance gives
@@ -215,10 +373,18 @@ pub struct MacDonald {
     pub g: f64,
     /// Rain on the channel (m/s); 0 for the classic case.
     pub rain_m_s: f64,
+    pub profile: MacDonaldProfile,
+}
+
+/// The depth profile of a [`MacDonald`] flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacDonaldProfile {
+    Subcritical,
+    TranscriticalJump,
 }
 
 impl Default for MacDonald {
-    /// L = 1000 m, q = 2 m^2/s, n = 0.033.
+    /// L = 1000 m, q = 2 m^2/s, n = 0.033, subcritical.
     fn default() -> Self {
         Self {
             length_m: 1000.0,
@@ -226,14 +392,64 @@ impl Default for MacDonald {
             manning: 0.033,
             g: 9.81,
             rain_m_s: 0.0,
+            profile: MacDonaldProfile::Subcritical,
         }
     }
 }
 
+/// Coefficients of the downstream branch of the transcritical profile (SWASHES 3.1.4).
+const JUMP_A: [f64; 4] = [0.674202, 21.7112, 14.492, 1.4305];
+
 impl MacDonald {
+    /// SWASHES 3.1.4: L = 100 m, q = 2 m^2/s, n = 0.0328, a standing jump at x = 200/3 m.
+    pub fn transcritical_jump() -> Self {
+        Self {
+            length_m: 100.0,
+            q_m2_s: 2.0,
+            manning: 0.0328,
+            g: 9.81,
+            rain_m_s: 0.0,
+            profile: MacDonaldProfile::TranscriticalJump,
+        }
+    }
+
+    /// Where the hydraulic jump stands (m), if the profile has one.
+    pub fn jump_m(&self) -> Option<f64> {
+        (self.profile == MacDonaldProfile::TranscriticalJump).then_some(200.0 / 3.0)
+    }
+
+    /// Depth and its derivative at `x` (at the jump, the upstream side's).
+    fn depth_and_slope(&self, x: f64) -> (f64, f64) {
+        let hc = (4.0 / self.g).cbrt();
+        match self.profile {
+            MacDonaldProfile::Subcritical => {
+                let s = x / self.length_m - 0.5;
+                let e = (-16.0 * s * s).exp();
+                (
+                    hc * (1.0 + 0.5 * e),
+                    hc * 0.5 * e * (-32.0 * s / self.length_m),
+                )
+            }
+            MacDonaldProfile::TranscriticalJump => {
+                if x <= 200.0 / 3.0 {
+                    (
+                        hc * (4.0 / 3.0 - x / 100.0) - 9.0 * x / 1000.0 * (x / 100.0 - 2.0 / 3.0),
+                        -hc / 100.0 - 9.0 / 1000.0 * (x / 100.0 - 2.0 / 3.0) - 9.0 * x / 1e5,
+                    )
+                } else {
+                    let [a1, a2, a3, a4] = JUMP_A;
+                    let r = x / 100.0 - 2.0 / 3.0;
+                    (
+                        hc * (a1 * r.powi(4) + a1 * r.powi(3) - a2 * r * r + a3 * r + a4),
+                        hc * (4.0 * a1 * r.powi(3) + 3.0 * a1 * r * r - 2.0 * a2 * r + a3) / 100.0,
+                    )
+                }
+            }
+        }
+    }
+
     pub fn depth_m(&self, x: f64) -> f64 {
-        let s = x / self.length_m - 0.5;
-        (4.0 / self.g).cbrt() * (1.0 + 0.5 * (-16.0 * s * s).exp())
+        self.depth_and_slope(x).0
     }
 
     /// Unit discharge at `x` (m^2/s).
@@ -244,28 +460,37 @@ impl MacDonald {
     fn bed_slope(&self, x: f64) -> f64 {
         let (n, g, r) = (self.manning, self.g, self.rain_m_s);
         let q = self.discharge_m2_s(x);
-        let h = self.depth_m(x);
-        let s = x / self.length_m - 0.5;
-        let dh = (4.0 / g).cbrt() * 0.5 * (-16.0 * s * s).exp() * (-32.0 * s / self.length_m);
+        let (h, dh) = self.depth_and_slope(x);
         -(2.0 * q * r / h - q * q * dh / (h * h)) / (g * h)
             - dh
             - n * n * q * q / h.powf(10.0 / 3.0)
     }
 
-    /// The bed at `x`: `z(L) - integral from x to L of z'`, by Simpson's rule on a fine grid.
+    /// The bed at `x`: `z(L) - integral from x to L of z'`, by Simpson's rule on a fine grid
+    /// (split at the jump, where `z'` is discontinuous; the bed itself is continuous).
     pub fn bed_m(&self, x: f64) -> f64 {
-        let n = 2000; // even
-        let (a, b) = (x, self.length_m);
-        let hstep = (b - a) / n as f64;
-        if hstep == 0.0 {
-            return 0.0;
+        let simpson = |a: f64, b: f64, upstream: bool| {
+            let n = 2000; // even
+            let hstep = (b - a) / n as f64;
+            if hstep <= 0.0 {
+                return 0.0;
+            }
+            // At the jump itself, the side of the interval being integrated.
+            let f = |x: f64| match self.jump_m() {
+                Some(xs) if x == xs && !upstream => self.bed_slope(xs + 1e-12),
+                _ => self.bed_slope(x),
+            };
+            let mut sum = f(a) + f(b);
+            for k in 1..n {
+                let w = if k % 2 == 1 { 4.0 } else { 2.0 };
+                sum += w * f(a + k as f64 * hstep);
+            }
+            sum * hstep / 3.0
+        };
+        match self.jump_m() {
+            Some(xs) if x < xs => -(simpson(x, xs, true) + simpson(xs, self.length_m, false)),
+            _ => -simpson(x, self.length_m, false),
         }
-        let mut sum = self.bed_slope(a) + self.bed_slope(b);
-        for k in 1..n {
-            let w = if k % 2 == 1 { 4.0 } else { 2.0 };
-            sum += w * self.bed_slope(a + k as f64 * hstep);
-        }
-        -sum * hstep / 3.0
     }
 }
 
@@ -367,5 +592,74 @@ mod tests {
             let (h, q) = (m.depth_m(1000.0), m.discharge_m2_s(1000.0));
             assert!(h * h * h * g > q * q, "subcritical");
         }
+    }
+
+    #[test]
+    fn macdonald_jump_is_a_standing_hydraulic_jump() {
+        let m = MacDonald::transcritical_jump();
+        let (g, q) = (m.g, m.q_m2_s);
+        let xs = m.jump_m().unwrap();
+        let h1 = m.depth_m(xs);
+        let h2 = m.depth_m(xs + 1e-9);
+        let fr = |h: f64| q / (h * (g * h).sqrt());
+        assert!(
+            fr(h1) > 1.0 && fr(h2) < 1.0,
+            "Froude {} -> {}",
+            fr(h1),
+            fr(h2)
+        );
+        assert!(fr(m.depth_m(0.0)) < 1.0 && fr(m.depth_m(100.0)) < 1.0);
+        // Conjugate depths: the momentum flux is the same on both sides (to the 6 digits of
+        // the published coefficients).
+        let mflux = |h: f64| q * q / h + 0.5 * g * h * h;
+        assert!(
+            (mflux(h1) - mflux(h2)).abs() / mflux(h1) < 1e-5,
+            "{} vs {}",
+            mflux(h1),
+            mflux(h2)
+        );
+        // Steady away from the jump, and the bed is continuous across it.
+        for x in [20.0, 50.0, 80.0] {
+            let d = 1e-3;
+            let flux = |x: f64| mflux(m.depth_m(x));
+            let lhs = (flux(x + d) - flux(x - d)) / (2.0 * d);
+            let dz = (m.bed_m(x + d) - m.bed_m(x - d)) / (2.0 * d);
+            let h = m.depth_m(x);
+            let rhs = -g * h * dz - g * m.manning.powi(2) * q * q / h.powf(7.0 / 3.0);
+            assert!((lhs - rhs).abs() < 1e-5, "x {x}: {lhs} vs {rhs}");
+        }
+        assert!((m.bed_m(xs - 1e-7) - m.bed_m(xs + 1e-7)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn step_dam_break_conserves_discharge_energy_and_momentum() {
+        let sd = StepDamBreak {
+            h_left: 2.0,
+            h_right: 0.5,
+            step_m: 0.5,
+            x0: 0.0,
+            g: 9.81,
+        };
+        let g = sd.g;
+        let st = sd.states().unwrap();
+        // Across the step: same discharge, same energy.
+        assert!((st.h1 * st.u1 - st.h2 * st.u2).abs() < 1e-9);
+        let e1 = 0.5 * st.u1 * st.u1 + g * st.h1;
+        let e2 = 0.5 * st.u2 * st.u2 + g * (st.h2 + sd.step_m);
+        assert!((e1 - e2).abs() < 1e-9, "{e1} {e2}");
+        // Rarefaction: the Riemann invariant u + 2c is that of the reservoir.
+        assert!((st.u1 + 2.0 * (g * st.h1).sqrt() - 2.0 * (g * 2.0f64).sqrt()).abs() < 1e-9);
+        // Shock: Rankine-Hugoniot for mass and momentum.
+        let s = st.shock_m_s;
+        assert!((s * (st.h2 - 0.5) - st.h2 * st.u2).abs() < 1e-9);
+        let mom = |h: f64, u: f64| h * u * u + 0.5 * g * h * h;
+        assert!((s * st.h2 * st.u2 - (mom(st.h2, st.u2) - mom(0.5, 0.0))).abs() < 1e-9);
+        // The wave pattern: the rarefaction's tail left of the step, the shock right of it.
+        assert!(st.u1 < (g * st.h1).sqrt() && s > 0.0);
+        let (h, _) = sd.solution(&st, -0.1, 1.0);
+        assert_eq!(h, st.h1);
+        assert_eq!(sd.solution(&st, 0.1, 1.0).0, st.h2);
+        assert_eq!(sd.solution(&st, 1.01 * s, 1.0).0, 0.5);
+        assert_eq!(sd.solution(&st, -1.01 * (2.0 * g).sqrt(), 1.0).0, 2.0);
     }
 }

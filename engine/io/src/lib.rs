@@ -15,4 +15,7 @@ pub use raster::{
     Dem, DemOptions, FLOOD_MAPS, RasterInfo, Resample, raster_info, read_aligned, read_dem,
     write_flood_maps, write_map,
 };
-pub use snapshot::{SnapshotMeta, SnapshotWriter, Which, read_snapshot, snapshot_times};
+pub use snapshot::{
+    SnapshotFields, SnapshotMeta, SnapshotReader, SnapshotWriter, Which, read_snapshot,
+    snapshot_times,
+};

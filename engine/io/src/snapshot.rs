@@ -590,6 +590,133 @@ fn not_snapshots(path: &Path, what: &str) -> impl Fn(hdf5::Error) -> IoError {
     }
 }
 
+/// A snapshot file opened for reading frame by frame (the viewer): coordinates, bed, times and
+/// metadata once, then any snapshot's fields on demand.
+#[derive(Debug)]
+pub struct SnapshotReader {
+    path: PathBuf,
+    file: File,
+    /// Cell-centre coordinates (m, the DEM's CRS), `y` ascending.
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    /// Bed elevation `(y, x)` row-major, NaN outside the domain.
+    pub z: Vec<f32>,
+    pub times: Vec<f64>,
+    pub meta: SnapshotMeta,
+}
+
+/// The fields of one snapshot, `(y, x)` row-major, NaN outside the domain.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotFields {
+    pub h: Vec<f32>,
+    pub u: Vec<f32>,
+    pub v: Vec<f32>,
+}
+
+impl SnapshotReader {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, IoError> {
+        let path = path.as_ref();
+        let file = open_snapshots(path)?;
+        let read1 = |name: &str| -> Result<Vec<f64>, IoError> {
+            file.dataset(name)
+                .and_then(|d| d.read_raw::<f64>())
+                .map_err(not_snapshots(path, name))
+        };
+        let (x, y, times) = (read1("x")?, read1("y")?, read1("time")?);
+        let z: Vec<f32> = file
+            .dataset("z")
+            .and_then(|d| d.read_raw::<f32>())
+            .map_err(not_snapshots(path, "z"))?;
+        if z.len() != x.len() * y.len() {
+            return Err(IoError::Invalid {
+                path: path.to_path_buf(),
+                what: format!(
+                    "z has {} values for {} x {} coordinates",
+                    z.len(),
+                    x.len(),
+                    y.len()
+                ),
+            });
+        }
+        let attr = |name: &str| -> String {
+            file.attr(name)
+                .and_then(|a| a.read_scalar::<VarLenUnicode>())
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default()
+        };
+        let start = attr("start");
+        let meta = SnapshotMeta {
+            title: attr("title"),
+            scenario: attr("scenario"),
+            scheme: attr("scheme"),
+            backend: attr("backend"),
+            precision: attr("precision"),
+            // Runs without a start date are labelled 1970 and say so in `comment`.
+            start: (!start.is_empty() && file.attr("comment").is_err()).then_some(start),
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            x,
+            y,
+            z,
+            times,
+            meta,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Re-reads the times (another process may have appended snapshots); returns how many
+    /// there are now.
+    pub fn refresh(&mut self) -> Result<usize, IoError> {
+        let file = open_snapshots(&self.path)?;
+        let times = file
+            .dataset("time")
+            .and_then(|d| d.read_raw::<f64>())
+            .map_err(not_snapshots(&self.path, "time"))?;
+        self.file = file;
+        self.times = times;
+        Ok(self.times.len())
+    }
+
+    /// One variable (`h`, `u`, `v` or `eta`) at cell `(row, col)` over all snapshots.
+    pub fn point_series(&self, name: &str, row: usize, col: usize) -> Result<Vec<f32>, IoError> {
+        let path = &self.path;
+        let ds = self.file.dataset(name).map_err(not_snapshots(path, name))?;
+        let n = self.times.len();
+        let a: ndarray::Array1<f32> = ds
+            .read_slice(s![..n, row, col])
+            .map_err(not_snapshots(path, name))?;
+        Ok(a.to_vec())
+    }
+
+    /// The fields of snapshot `k`.
+    pub fn fields(&self, k: usize) -> Result<SnapshotFields, IoError> {
+        let path = &self.path;
+        if k >= self.times.len() {
+            return Err(IoError::Invalid {
+                path: path.clone(),
+                what: format!("no snapshot {k}: the file has {}", self.times.len()),
+            });
+        }
+        let read = |name: &str| -> Result<Vec<f32>, IoError> {
+            let ds = self.file.dataset(name).map_err(not_snapshots(path, name))?;
+            let a: ndarray::Array2<f32> = ds
+                .read_slice(s![k, .., ..])
+                .map_err(not_snapshots(path, name))?;
+            Ok(a.iter().copied().collect())
+        };
+        Ok(SnapshotFields {
+            h: read("h")?,
+            u: read("u")?,
+            v: read("v")?,
+        })
+    }
+}
+
 /// Reads a snapshot back as a core state (for hot start / restart): depth, and discharges
 /// `h u`, `h v`; cells outside the domain are dry. Returns the snapshot's time too.
 pub fn read_snapshot<R: Real>(

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use basintwin_core::{Grid, State};
-use basintwin_io::{SnapshotMeta, SnapshotWriter, Which, read_snapshot, snapshot_times};
+use basintwin_io::{
+    SnapshotMeta, SnapshotReader, SnapshotWriter, Which, read_snapshot, snapshot_times,
+};
 
 const UTM31N: &str = r#"PROJCS["WGS 84 / UTM zone 31N",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",3],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","32631"]]"#;
 
@@ -101,6 +103,41 @@ fn snapshots_read_back_equal() {
         e.contains("snapshots.h5") && e.contains("no snapshot at t = 42"),
         "{e}"
     );
+}
+
+#[test]
+fn reader_gives_coordinates_bed_metadata_and_each_frame() {
+    let _serial = serial();
+    let d = tmpdir("reader");
+    let p = d.join("snapshots.h5");
+    write_three(&p);
+    let r = SnapshotReader::open(&p).unwrap();
+    let g = grid();
+    assert_eq!((r.x.len(), r.y.len()), (g.nx, g.ny));
+    assert_eq!(r.x[0], g.cell_centre_m(0, 0).0);
+    assert_eq!(r.y[4], g.cell_centre_m(0, 4).1);
+    assert_eq!(r.times, vec![0.0, 300.0, 600.0]);
+    assert_eq!(r.meta, meta());
+    let b = bed(&g);
+    assert!(r.z[3].is_nan());
+    assert!((f64::from(r.z[10]) - b[10]).abs() < 1e-4);
+    let f = r.fields(1).unwrap();
+    let want = state(&g, 300.0);
+    for k in [0, 12, 34] {
+        assert!((f64::from(f.h[k]) - want.h[k]).abs() < 1e-6);
+        assert!((f64::from(f.u[k]) - 0.3).abs() < 1e-6 || want.h[k] == 0.0);
+        assert!((f64::from(f.v[k]) + 0.1).abs() < 1e-6 || want.h[k] == 0.0);
+    }
+    assert!(
+        r.fields(3)
+            .unwrap_err()
+            .to_string()
+            .contains("no snapshot 3")
+    );
+    let series = r.point_series("h", 2, 5).unwrap();
+    for (k, t) in [0.0, 300.0, 600.0].into_iter().enumerate() {
+        assert!((f64::from(series[k]) - state(&g, t).h[2 * g.nx + 5]).abs() < 1e-6);
+    }
 }
 
 #[test]

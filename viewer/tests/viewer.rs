@@ -1,0 +1,164 @@
+//! The viewer end to end, headless: screenshots of the dam-break example at two times (water
+//! colours present and spreading, legend drawn), and bad input refused with exit code 2.
+//! Rendering runs on any Vulkan adapter, Mesa's lavapipe included; without one the screenshot
+//! test is skipped unless `BASINTWIN_REQUIRE_GPU=1`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use basintwin_viewer::colormap::{ColorMode, is_water_like, water_srgb};
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("basintwin-viewer-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn viewer() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_basintwin-viewer"));
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+/// The dam-break example's first half hour, written to `dir`.
+fn dam_break_run(dir: &Path) {
+    let mut sc = basintwin_cli::scenario::load(&repo().join("examples/dam_break.toml")).unwrap();
+    sc.output_dir = dir.to_path_buf();
+    sc.duration_s = 1800.0;
+    basintwin_cli::run::run_scenario(
+        &sc,
+        basintwin_cli::run::RunOptions {
+            threads: None,
+            overwrite: true,
+            resume: false,
+            quiet: true,
+            json: false,
+            interrupt: None,
+        },
+    )
+    .unwrap();
+}
+
+/// Renders the run at time `t`; None when there is no adapter (and none is required).
+fn screenshot(run: &Path, t: f64, png: &Path) -> Option<image::RgbImage> {
+    let out = viewer()
+        .arg(run)
+        .args([
+            "--time",
+            &t.to_string(),
+            "--width",
+            "960",
+            "--height",
+            "540",
+        ])
+        .arg("--screenshot")
+        .arg(png)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        let no_adapter = err.contains("Unable to find a GPU") || err.contains("adapter");
+        if no_adapter && std::env::var_os("BASINTWIN_REQUIRE_GPU").is_none() {
+            eprintln!("skipped: no GPU adapter (install Mesa's lavapipe: mesa-vulkan-drivers)");
+            return None;
+        }
+        panic!("viewer failed ({}): {err}", out.status);
+    }
+    Some(image::open(png).unwrap().to_rgb8())
+}
+
+fn water_pixels(img: &image::RgbImage) -> usize {
+    img.pixels().filter(|p| is_water_like(p.0)).count()
+}
+
+/// A row holding the colour bar: its two ends' colours, at least 150 px apart.
+fn legend_row(img: &image::RgbImage, max: f32) -> Option<u32> {
+    let near = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 3);
+    let light = water_srgb(ColorMode::Depth, max * 0.5 / 64.0, 0.0, max);
+    let dark = water_srgb(ColorMode::Depth, max * 63.5 / 64.0, 0.0, max);
+    (0..img.height()).find(|&y| {
+        let xs = |c: [u8; 3]| {
+            (0..img.width())
+                .filter(|&x| near(img.get_pixel(x, y).0, c))
+                .collect::<Vec<_>>()
+        };
+        match (xs(light).first(), xs(dark).last()) {
+            (Some(&a), Some(&b)) => b > a + 150,
+            _ => false,
+        }
+    })
+}
+
+#[test]
+fn dam_break_screenshots_show_the_flood_spreading_and_the_legend() {
+    let d = tmpdir("shots");
+    let run = d.join("run");
+    dam_break_run(&run);
+    let Some(early) = screenshot(&run, 300.0, &d.join("early.png")) else {
+        return;
+    };
+    let late = screenshot(&run, 1800.0, &d.join("late.png")).unwrap();
+    for img in [&early, &late] {
+        assert_eq!(img.dimensions(), (960, 540));
+        // Not blank: many colours and a spread of brightness.
+        let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert!(colours.len() > 500, "{} colours", colours.len());
+    }
+    let (w0, w1) = (water_pixels(&early), water_pixels(&late));
+    eprintln!("water pixels: {w0} at 300 s, {w1} at 1800 s");
+    assert!(w0 > 2000, "{w0} water pixels at 300 s");
+    assert!(w1 > 2 * w0, "the flood grows: {w0} -> {w1}");
+    // The legend: the colour bar's ends with the default top (5 m for this run's depths).
+    for img in [&early, &late] {
+        assert!(legend_row(img, 5.0).is_some(), "no legend colour bar");
+    }
+    // The same frame twice: identical pixels (deterministic rendering).
+    let again = screenshot(&run, 1800.0, &d.join("again.png")).unwrap();
+    assert!(again == late, "two renderings of the same frame differ");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_code_2() {
+    let d = tmpdir("bad");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![d.join("nothing").display().to_string()],
+            "no snapshots.h5",
+        ),
+        (
+            vec![d.display().to_string(), "--color".into(), "purple".into()],
+            "--color purple",
+        ),
+        (
+            vec![
+                d.display().to_string(),
+                "--screenshot".into(),
+                "frame.jpg".into(),
+            ],
+            "expected a .png",
+        ),
+        (
+            vec![
+                "--live".into(),
+                d.join("missing.toml").display().to_string(),
+            ],
+            "missing.toml",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = viewer().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
