@@ -82,12 +82,12 @@ pub struct RunData {
     cache: BTreeMap<usize, Arc<Frame>>,
 }
 
-/// The snapshot file of a run folder or the file itself.
+/// The snapshot file of a run folder (which may not exist yet) or the file itself.
 pub fn snapshots_path(arg: &Path) -> PathBuf {
-    if arg.is_dir() {
-        arg.join("snapshots.h5")
-    } else {
+    if arg.is_file() || arg.extension().is_some_and(|e| e == "h5") {
         arg.to_path_buf()
+    } else {
+        arg.join("snapshots.h5")
     }
 }
 

@@ -120,7 +120,7 @@ pub fn default_viewpoints(run: &RunData, geo: &Geo, extra: &[Viewpoint]) -> Vec<
 }
 
 /// Builds the viewer's app for `run`.
-pub fn app(run: RunData, opts: Options) -> Result<App> {
+pub fn app(mut run: RunData, opts: Options) -> Result<App> {
     if run.times().is_empty() {
         return Err(anyhow!(
             "{}: the run has no snapshots yet",
@@ -196,7 +196,7 @@ pub fn app(run: RunData, opts: Options) -> Result<App> {
     timeline.follow_latest = opts.follow && opts.time.is_none();
     let legend_max = opts
         .legend_max
-        .unwrap_or_else(|| legend_top(&run, opts.color_mode));
+        .unwrap_or_else(|| legend_top(&mut run, opts.color_mode));
     let (w, d) = geo.extent();
     let (lo, hi) = run.z_range();
     // Relief drawn at a visible fraction of the extent unless asked otherwise.
@@ -316,18 +316,13 @@ pub fn app(run: RunData, opts: Options) -> Result<App> {
     Ok(app)
 }
 
-/// The top of the colour bar: a round number above the largest depth (or speed) of the last
-/// snapshot.
-fn legend_top(run: &RunData, mode: ColorMode) -> f32 {
+/// The top of the colour bar: a round number above the 98th percentile of the wet cells' depth (or
+/// speed) in the last snapshot.
+fn legend_top(run: &mut RunData, mode: ColorMode) -> f32 {
     let Some(last) = run.times().len().checked_sub(1) else {
         return 1.0;
     };
-    // A fresh reader: `RunData::frame` needs `&mut`, and this runs once.
-    let Ok(r) = basintwin_io::SnapshotReader::open(data::snapshots_path(&run.dir)) else {
-        return 1.0;
-    };
-    let Ok(f) = r.fields(last) else { return 1.0 };
-    let f = data::Frame::from(f);
+    let Ok(f) = run.frame(last) else { return 1.0 };
     let v = match mode {
         ColorMode::Speed => &f.speed,
         _ => &f.h,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use bevy::prelude::*;
 
-use crate::data::{RunData, snapshots_path};
+use crate::data::RunData;
 use crate::timeline::{Timeline, ViewerSet};
 use crate::ui::SourceStatus;
 
@@ -67,17 +67,26 @@ impl LiveRun {
     }
 
     fn wait_first_snapshot(&self) -> Result<()> {
-        let path = snapshots_path(&self.out);
+        // The folder may not exist yet.
+        let path = self.out.join("snapshots.h5");
         loop {
-            if let LiveState::Failed(e) = self.state() {
+            // The state first: a run that ends between the two looks is looked at once more.
+            let state = self.state();
+            if let LiveState::Failed(e) = state {
                 return Err(anyhow!("the run failed before its first snapshot: {e}"));
             }
-            if let Ok(r) = basintwin_io::SnapshotReader::open(&path)
-                && !r.times.is_empty()
-            {
-                return Ok(());
+            match basintwin_io::SnapshotReader::open(&path) {
+                Ok(r) if !r.times.is_empty() => return Ok(()),
+                Ok(_) => {}
+                Err(e) if state == LiveState::Done => {
+                    return Err(anyhow!(
+                        "{}: cannot read the snapshots: {e}",
+                        path.display()
+                    ));
+                }
+                Err(e) => debug!("waiting for the first snapshot: {e}"),
             }
-            if self.state() == LiveState::Done {
+            if state == LiveState::Done {
                 return Err(anyhow!(
                     "{}: the run ended without snapshots",
                     path.display()

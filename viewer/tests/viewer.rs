@@ -128,6 +128,45 @@ fn dam_break_screenshots_show_the_flood_spreading_and_the_legend() {
 }
 
 #[test]
+fn live_mode_runs_the_scenario_in_process_and_shows_its_snapshots() {
+    let d = tmpdir("live");
+    let text = std::fs::read_to_string(repo().join("examples/dam_break.toml"))
+        .unwrap()
+        .replace(
+            "\"../datasets/",
+            &format!("\"{}/datasets/", repo().display()),
+        )
+        .replace(
+            "dir = \"../out/dam_break\"",
+            &format!("dir = \"{}\"", d.join("out").display()),
+        );
+    let sc = d.join("live.toml");
+    std::fs::write(&sc, text).unwrap();
+    let png = d.join("live.png");
+    let out = viewer()
+        .arg("--live")
+        .arg(&sc)
+        .args(["--width", "640", "--height", "360", "--screenshot"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success()
+        && (err.contains("Unable to find a GPU") || err.contains("adapter"))
+        && std::env::var_os("BASINTWIN_REQUIRE_GPU").is_none()
+    {
+        eprintln!("skipped: no GPU adapter");
+        return;
+    }
+    assert!(out.status.success(), "{err}");
+    // The run wrote its snapshots where the scenario says, and the frame shows water.
+    assert!(d.join("out/snapshots.h5").is_file());
+    let img = image::open(&png).unwrap().to_rgb8();
+    assert!(water_pixels(&img) > 500);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
 fn bad_input_is_refused_with_exit_code_2() {
     let d = tmpdir("bad");
     let cases: Vec<(Vec<String>, &str)> = vec![

@@ -512,9 +512,10 @@ fn known_limit(case: Case, scheme: Scheme) -> Option<(f64, &'static str)> {
         }
         // fv2 does not settle to a steady state with the standing jump (the error at 400 cells
         // moves from 2.4e-3 m at 600 s to 3.5e-3 m at 1500 s): an open defect.
-        (Case::MacDonaldJump, Scheme::Fv2) => {
-            Some((6e-3, "fv2 does not settle at the standing jump: open defect"))
-        }
+        (Case::MacDonaldJump, Scheme::Fv2) => Some((
+            6e-3,
+            "fv2 does not settle at the standing jump: open defect",
+        )),
         _ => None,
     }
 }

@@ -595,7 +595,9 @@ fn not_snapshots(path: &Path, what: &str) -> impl Fn(hdf5::Error) -> IoError {
 #[derive(Debug)]
 pub struct SnapshotReader {
     path: PathBuf,
-    file: File,
+    /// Closed while re-opening: HDF5 hands back an already-open file with its cached metadata,
+    /// so seeing another process's new snapshots needs a fresh open.
+    file: Option<File>,
     /// Cell-centre coordinates (m, the DEM's CRS), `y` ascending.
     pub x: Vec<f64>,
     pub y: Vec<f64>,
@@ -656,7 +658,7 @@ impl SnapshotReader {
         };
         Ok(Self {
             path: path.to_path_buf(),
-            file,
+            file: Some(file),
             x,
             y,
             z,
@@ -669,15 +671,23 @@ impl SnapshotReader {
         &self.path
     }
 
+    fn file(&self) -> Result<&File, IoError> {
+        self.file.as_ref().ok_or_else(|| IoError::Invalid {
+            path: self.path.clone(),
+            what: "the file could not be re-opened".into(),
+        })
+    }
+
     /// Re-reads the times (another process may have appended snapshots); returns how many
     /// there are now.
     pub fn refresh(&mut self) -> Result<usize, IoError> {
+        self.file = None;
         let file = open_snapshots(&self.path)?;
         let times = file
             .dataset("time")
             .and_then(|d| d.read_raw::<f64>())
             .map_err(not_snapshots(&self.path, "time"))?;
-        self.file = file;
+        self.file = Some(file);
         self.times = times;
         Ok(self.times.len())
     }
@@ -685,7 +695,10 @@ impl SnapshotReader {
     /// One variable (`h`, `u`, `v` or `eta`) at cell `(row, col)` over all snapshots.
     pub fn point_series(&self, name: &str, row: usize, col: usize) -> Result<Vec<f32>, IoError> {
         let path = &self.path;
-        let ds = self.file.dataset(name).map_err(not_snapshots(path, name))?;
+        let ds = self
+            .file()?
+            .dataset(name)
+            .map_err(not_snapshots(path, name))?;
         let n = self.times.len();
         let a: ndarray::Array1<f32> = ds
             .read_slice(s![..n, row, col])
@@ -703,7 +716,10 @@ impl SnapshotReader {
             });
         }
         let read = |name: &str| -> Result<Vec<f32>, IoError> {
-            let ds = self.file.dataset(name).map_err(not_snapshots(path, name))?;
+            let ds = self
+                .file()?
+                .dataset(name)
+                .map_err(not_snapshots(path, name))?;
             let a: ndarray::Array2<f32> = ds
                 .read_slice(s![k, .., ..])
                 .map_err(not_snapshots(path, name))?;

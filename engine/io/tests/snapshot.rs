@@ -141,6 +141,23 @@ fn reader_gives_coordinates_bed_metadata_and_each_frame() {
 }
 
 #[test]
+fn reader_sees_snapshots_appended_after_it_opened() {
+    let _serial = serial();
+    let d = tmpdir("refresh");
+    let p = d.join("snapshots.h5");
+    let g = grid();
+    let mut w = SnapshotWriter::create(&p, &g, &bed(&g), &meta(), false).unwrap();
+    w.append(0.0, &state(&g, 0.0)).unwrap();
+    let mut r = SnapshotReader::open(&p).unwrap();
+    assert_eq!(r.times, vec![0.0]);
+    w.append(300.0, &state(&g, 300.0)).unwrap();
+    assert_eq!(r.refresh().unwrap(), 2);
+    let f = r.fields(1).unwrap();
+    assert!((f64::from(f.h[0]) - state(&g, 300.0).h[0]).abs() < 1e-6);
+    drop(w);
+}
+
+#[test]
 fn reopened_file_drops_later_snapshots_and_appends() {
     let _serial = serial();
     let d = tmpdir("reopen");
