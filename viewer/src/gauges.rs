@@ -92,6 +92,7 @@ pub fn gauge_foot(run: &RunData, basin: &Basin, k: usize, t: f64, exaggeration: 
     Vec3::new(p[0], p[1] * exaggeration, p[2])
 }
 
+#[allow(clippy::too_many_arguments)] // a bevy system: one parameter per resource and query
 fn update_gauges(
     run: Res<RunData>,
     basin: Res<Basin>,
