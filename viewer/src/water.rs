@@ -148,6 +148,11 @@ pub fn water_mesh(
     let nx = run.nx;
     let (z, h) = (&run.z, &frame.h);
     let wet = |c: usize| h[c].is_finite() && h[c] > WET_M;
+    // Most chunks of a large basin are dry: skip them before building any vertex.
+    let any_wet = (patch.j0..=patch.j1).any(|j| (patch.i0..=patch.i1).any(|i| wet(j * nx + i)));
+    if !any_wet {
+        return MeshData::default();
+    }
     // Dry corners sink under the bed (a tenth of a metre, or more on coarse levels).
     let sink = (0.1f64).max(patch.stride as f64 * run.dx.abs() * 0.02) as f32;
     let height = |i: usize, j: usize| {
@@ -186,6 +191,8 @@ fn rebuild_water(
     let (Some(frame), Some(chunks)) = (current.frame.as_ref(), chunks) else {
         return;
     };
+    let start = std::time::Instant::now();
+    let mut rebuilt = 0;
     for (mut wc, mut mesh3d, mut vis) in &mut query {
         let level = chunks.levels[wc.cj * chunks.cx + wc.ci];
         let key = (current.version, level);
@@ -193,6 +200,7 @@ fn rebuild_water(
             continue;
         }
         wc.built = Some(key);
+        rebuilt += 1;
         let patch = chunks.patch(run.nx, run.ny, wc.ci, wc.cj, level);
         let data = water_mesh(&run, &basin, frame, &settings, patch);
         if data.is_empty() {
@@ -201,6 +209,12 @@ fn rebuild_water(
         }
         mesh3d.0 = meshes.add(data.into_mesh());
         *vis = Visibility::Inherited;
+    }
+    if rebuilt > 0 {
+        debug!(
+            "water: {rebuilt} chunks rebuilt in {:.1} ms",
+            start.elapsed().as_secs_f64() * 1e3
+        );
     }
 }
 
