@@ -89,9 +89,9 @@ fn ghost(cell: vec4<f32>, side: u32, y_dir: bool) -> vec4<f32> {
 }
 
 // Rust twin: `numerics::fv2::slopes_uv`, from (h, eta, u_n, u_t) of the cells behind, at and
-// ahead; zero where the centre is dry. Limiter: `reconstruction::limited_slope` (theta 2).
+// ahead; zero where the centre is dry. Limiter: `reconstruction::limited_slope` (theta 1.3).
 fn limited_slope(a: f32, b: f32) -> f32 {
-    return minmod(2.0 * a, minmod(0.5 * (a + b), 2.0 * b));
+    return minmod(1.3 * a, minmod(0.5 * (a + b), 1.3 * b));
 }
 
 // Rust twin: `numerics::reconstruction::minmod`.
