@@ -17,6 +17,9 @@
 //!   the channel (SWASHES 3.1.5 in spirit: q = 1 + 5e-4 x m^2/s), after 2500 s;
 //!   `macdonald_jump`: the short channel with a transcritical flow and a standing hydraulic
 //!   jump (SWASHES 3.1.4), after 600 s.
+//! - `soares_frazao`: the Soares-Frazão & Zech (2007) flume against its measured gauges;
+//!   `ea_test4`: the UK EA benchmark Test 4 (Néelz & Pender 2013), our arrival times and peak
+//!   depths at its output points per resolution (its peer results are not available).
 //! - `radial_dam_break`: a cylinder of water released on a flat bed — no closed form, but the
 //!   solution keeps the square grid's symmetries: the "error" is the largest difference between
 //!   the depth and its transposed and mirrored images.
@@ -43,9 +46,10 @@ const G: f64 = 9.81;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Case(s): lake_at_rest, ritter, stoker, thacker, thacker_radial, macdonald,
-    /// radial_dam_break, soares_frazao (measured flume data, when ../shared/validation is
-    /// present; not in --quick unless named) or all (repeatable).
+    /// Case(s): lake_at_rest, ritter, stoker, dam_break_step, thacker, thacker_radial,
+    /// macdonald, macdonald_rain, macdonald_jump, radial_dam_break, soares_frazao (measured
+    /// flume data) and ea_test4 (EA benchmark Test 4) — the last two when ../shared/validation
+    /// is present, not in --quick unless named — or all (repeatable).
     #[arg(long, default_value = "all")]
     case: Vec<String>,
     /// Scheme(s): inertial, fv1, fv2 or all.
@@ -204,27 +208,17 @@ fn setup(case: Case, n: usize) -> Result<Setup> {
             })
         }
         Case::Ritter | Case::Stoker => {
-            let (length, x0, t, hl) = (100.0, 50.0, 5.0, 1.0);
+            let (x0, t, hl) = (50.0, 5.0, 1.0);
             let hr = if case == Case::Ritter { 0.0 } else { 0.1 };
-            let d = length / n as f64;
-            let grid = Grid::new(n, 1, d, d).map_err(input)?;
-            let terrain = Terrain::new(&grid, vec![0.0; n], 0.0).map_err(input)?;
-            let h = grid.map_centres(|x, _| if x < x0 { hl } else { hr });
-            let exact = grid.map_centres(|x, _| dam_break(hl, hr, x0, x, t, G).0);
-            Ok(Setup {
-                h,
-                qx: vec![0.0; n],
-                qy: vec![0.0; n],
-                grid,
-                terrain,
-                boundaries: Boundaries::all(BoundaryKind::Free),
-                t_end: t,
-                exact,
-                forcing: Default::default(),
-            })
+            channel_dam_break(
+                n,
+                t,
+                |_| 0.0,
+                |x| if x < x0 { hl } else { hr },
+                |x| dam_break(hl, hr, x0, x, t, G).0,
+            )
         }
         Case::StepDamBreak => {
-            let (length, t) = (100.0, 5.0);
             let sd = StepDamBreak {
                 h_left: 2.0,
                 h_right: 0.5,
@@ -235,23 +229,14 @@ fn setup(case: Case, n: usize) -> Result<Setup> {
             let st = sd
                 .states()
                 .ok_or_else(|| anyhow!("dam_break_step: no rarefaction-step-shock solution"))?;
-            let d = length / n as f64;
-            let grid = Grid::new(n, 1, d, d).map_err(input)?;
-            let terrain =
-                Terrain::new(&grid, grid.map_centres(|x, _| sd.bed_m(x)), 0.0).map_err(input)?;
-            let h = grid.map_centres(|x, _| if x < sd.x0 { sd.h_left } else { sd.h_right });
-            let exact = grid.map_centres(|x, _| sd.solution(&st, x, t).0);
-            Ok(Setup {
-                h,
-                qx: vec![0.0; n],
-                qy: vec![0.0; n],
-                grid,
-                terrain,
-                boundaries: Boundaries::all(BoundaryKind::Free),
-                t_end: t,
-                exact,
-                forcing: Default::default(),
-            })
+            let t = 5.0;
+            channel_dam_break(
+                n,
+                t,
+                |x| sd.bed_m(x),
+                |x| if x < sd.x0 { sd.h_left } else { sd.h_right },
+                |x| sd.solution(&st, x, t).0,
+            )
         }
         Case::Thacker => {
             let th = ThackerPlanar::default();
@@ -349,6 +334,32 @@ fn setup(case: Case, n: usize) -> Result<Setup> {
             })
         }
     }
+}
+
+/// A 100 m channel of `n` cells released at rest from depths `h0` over `bed`, free outflow at
+/// both ends, compared with `exact` at `t`.
+fn channel_dam_break(
+    n: usize,
+    t: f64,
+    bed: impl Fn(f64) -> f64,
+    h0: impl Fn(f64) -> f64,
+    exact: impl Fn(f64) -> f64,
+) -> Result<Setup> {
+    let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
+    let d = 100.0 / n as f64;
+    let grid = Grid::new(n, 1, d, d).map_err(input)?;
+    let terrain = Terrain::new(&grid, grid.map_centres(|x, _| bed(x)), 0.0).map_err(input)?;
+    Ok(Setup {
+        h: grid.map_centres(|x, _| h0(x)),
+        qx: vec![0.0; n],
+        qy: vec![0.0; n],
+        exact: grid.map_centres(|x, _| exact(x)),
+        grid,
+        terrain,
+        boundaries: Boundaries::all(BoundaryKind::Free),
+        t_end: t,
+        forcing: Default::default(),
+    })
 }
 
 /// Thacker's paraboloids: `n x n` cells over a square of side `l`, one period, walls.
@@ -549,6 +560,7 @@ struct Check {
 pub fn run(args: ValidateArgs) -> Result<()> {
     let mut case_names: Vec<&str> = Case::ALL.iter().map(|c| c.name()).collect();
     case_names.push("soares_frazao");
+    case_names.push("ea_test4");
     let wanted = expand(&args.case, &case_names, "case")?;
     let cases: Vec<Case> = wanted
         .iter()
@@ -556,6 +568,8 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         .collect();
     let named_flume = args.case.iter().any(|c| c.contains("soares_frazao"));
     let flume = wanted.iter().any(|c| c == "soares_frazao") && (!args.quick || named_flume);
+    let named_ea4 = args.case.iter().any(|c| c.contains("ea_test4"));
+    let ea4 = wanted.iter().any(|c| c == "ea_test4") && (!args.quick || named_ea4);
     let schemes: Vec<Scheme> = expand(&args.scheme, &["inertial", "fv1", "fv2"], "scheme")?
         .iter()
         .filter_map(|s| s.parse().ok())
@@ -812,6 +826,15 @@ pub fn run(args: ValidateArgs) -> Result<()> {
             }
         }
     }
+    if ea4 {
+        match ea4::data_dir() {
+            None => md.push_str("## EA Test 4\n\nSkipped: its inflow hydrograph and output points (`../shared/validation/ea-benchmark/test4_flood_speed`, or `BASINTWIN_VALIDATION_DATA`) are not on this machine.\n\n"),
+            Some(dir) => {
+                eprintln!("EA Test 4 ...");
+                ea4_section(&dir, &schemes, &combos, args.quick, out, &mut md, &mut rows, &mut checks)?;
+            }
+        }
+    }
     let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
     md.push_str(&format!(
         "## Checks\n\n{} of {} passed.\n\n",
@@ -963,6 +986,139 @@ fn flume_section(
     Ok(())
 }
 
+/// EA Test 4 at 40, 20 and 10 m cells (100, 50, 40 in quick mode): arrival time (depth 0.1 m)
+/// and peak depth at the six output points per run, their change between the two finest
+/// grids, the water budget, and the depth series at the finest grid. Checks: the budget.
+#[allow(clippy::too_many_arguments)]
+fn ea4_section(
+    dir: &Path,
+    schemes: &[Scheme],
+    combos: &[(String, String)],
+    quick: bool,
+    out: &Path,
+    md: &mut String,
+    rows: &mut Vec<Row>,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
+    let (bc, pts) = ea4::inputs(dir)?;
+    // 5 m cells change arrival times by at most 3 min and peaks by 4 mm against 10 m, at 8 times
+    // the cost (measured 2026-11-29).
+    let sizes: [f64; 3] = if quick {
+        [100.0, 50.0, 40.0]
+    } else {
+        [40.0, 20.0, 10.0]
+    };
+    md.push_str("## EA Test 4: flood propagation over a flat floodplain (Néelz & Pender 2013)\n\n");
+    md.push_str(&format!(
+        "A 1000 m x 2000 m dry plain, n = 0.05, fed by the hydrograph of `BC.csv` (peak 20 m³/s) through a 20 m breach in the middle of its west side (the western cells the breach overlaps: exactly 20 m at 10 m cells, wider on coarser grids); 5 h; depths sampled every {} s at output points 1–6 (`gauge_loc.csv`). Arrival: depth first ≥ {} m. **No reference:** the EA report judges packages against each other and its peer results are not available to the project, so these are our numbers, with their change between the two finest grids.\n\n",
+        ea4::SAMPLE_S,
+        ea4::ARRIVAL_M
+    ));
+    md.push_str("| scheme | backend | precision | cell (m) | cells | steps | arrival P1..P6 (min) | peak depth P1..P6 (m) | mass error | wall (s) | cell updates/s |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut finest: Vec<(String, flume::Series)> = Vec::new();
+    let mut spread: Vec<String> = Vec::new();
+    for scheme in schemes {
+        for (b, p) in combos {
+            let mut per: Vec<flume::Series> = Vec::new();
+            let mut worst_mass = 0.0f64;
+            for &cell in &sizes {
+                let m = ea4::model(cell, &bc, &pts)?;
+                let (series, steps, wall, mass) = flume::run_model(&m, *scheme, b, p)
+                    .with_context(|| format!("ea_test4 {scheme} {b} {p} {cell} m"))?;
+                worst_mass = worst_mass.max(mass.abs());
+                let (mut arr, mut peak) = (Vec::new(), Vec::new());
+                for g in 0..6 {
+                    let (a, hp, _) = ea4::arrival_and_peak(&series, g);
+                    arr.push(a.map_or("-".into(), |t| format!("{:.0}", t / 60.0)));
+                    peak.push(format!("{hp:.3}"));
+                }
+                let cells = m.grid.cells();
+                let cups = if wall > 0.0 {
+                    steps as f64 * cells as f64 / wall
+                } else {
+                    0.0
+                };
+                md.push_str(&format!(
+                    "| {scheme} | {b} | {p} | {cell} | {cells} | {steps} | {} | {} | {mass:.1e} | {wall:.2} | {cups:.3e} |\n",
+                    arr.join(" "),
+                    peak.join(" ")
+                ));
+                rows.push(Row {
+                    case: "ea_test4".into(),
+                    scheme: scheme.name().into(),
+                    backend: b.clone(),
+                    precision: p.clone(),
+                    cells,
+                    steps,
+                    l1_m: f64::NAN,
+                    linf_m: f64::NAN,
+                    max_speed_m_s: f64::NAN,
+                    mass_error: mass,
+                    wall_s: wall,
+                    cell_updates_per_s: cups,
+                    profile: Vec::new(),
+                });
+                per.push(series);
+            }
+            // Change between the two finest grids.
+            let (a, c) = (&per[1], &per[2]);
+            let (mut dt, mut dh) = (0.0f64, 0.0f64);
+            for g in 0..6 {
+                let (ta, ha, _) = ea4::arrival_and_peak(a, g);
+                let (tc, hc, _) = ea4::arrival_and_peak(c, g);
+                if let (Some(ta), Some(tc)) = (ta, tc) {
+                    dt = dt.max((ta - tc).abs());
+                }
+                dh = dh.max((ha - hc).abs());
+            }
+            spread.push(format!(
+                "- {scheme} {b} {p}: from {} m to {} m cells, arrival times change by up to {:.0} min, peak depths by up to {:.3} m",
+                sizes[1],
+                sizes[2],
+                dt / 60.0,
+                dh
+            ));
+            let bound: f64 = if p == "f64" { 1e-10 } else { 1e-4 };
+            checks.push(Check {
+                what: format!(
+                    "ea_test4, {scheme} {b} {p}: mass error {worst_mass:.1e} < {bound:.0e}"
+                ),
+                ok: worst_mass < bound,
+            });
+            finest.push((format!("{scheme} {b} {p}"), per.pop().unwrap_or_default()));
+        }
+    }
+    md.push('\n');
+    for l in spread {
+        md.push_str(&l);
+        md.push('\n');
+    }
+    md.push('\n');
+    for g in [0usize, 3, 5] {
+        let curves: Vec<crate::plot::Curve> = finest
+            .iter()
+            .map(|(label, series)| crate::plot::Curve {
+                name: format!("{label}, {} m cells", sizes[2]),
+                points: series.iter().map(|(t, h)| (*t / 3600.0, h[g])).collect(),
+                dashed: false,
+            })
+            .collect();
+        let file = format!("ea_test4_P{}.png", g + 1);
+        match crate::plot::xy(
+            &out.join(&file),
+            &format!("EA Test 4: depth at output point {}", g + 1),
+            ("time (h)", "depth (m)"),
+            &curves,
+            false,
+        ) {
+            Ok(true) => md.push_str(&format!("![{file}]({file})\n\n")),
+            Ok(false) => {}
+            Err(e) => eprintln!("warning: {file}: {e}"),
+        }
+    }
+    Ok(())
+}
+
 fn path_str(p: &Path) -> String {
     p.display().to_string()
 }
@@ -1090,6 +1246,10 @@ mod flume {
         pub terrain: Terrain,
         pub depth: Vec<f64>,
         pub gauge_cells: Vec<usize>,
+        pub boundaries: Boundaries,
+        pub forcing: basintwin_core::Forcing,
+        pub duration_s: f64,
+        pub sample_s: f64,
     }
 
     pub fn model(cell_m: f64) -> Result<Model> {
@@ -1136,26 +1296,31 @@ mod flume {
             terrain,
             depth,
             gauge_cells,
+            boundaries: Boundaries {
+                east: BoundaryKind::Free,
+                ..Boundaries::walls()
+            },
+            forcing: Default::default(),
+            duration_s: DURATION_S,
+            sample_s: SAMPLE_S,
         })
     }
 
-    /// Runs the flume; returns the depth series at the gauges, steps and wall time.
+    /// Runs `m` with one scheme on one backend and precision, sampling the depth at its six
+    /// gauges every `m.sample_s` (the flume and EA Test 4 share it).
     pub fn run_model(m: &Model, scheme: Scheme, backend: &str, precision: &str) -> Result<Outcome> {
-        let cfg = SolverConfig::new(scheme).with_boundaries(Boundaries {
-            east: BoundaryKind::Free,
-            ..Boundaries::walls()
-        });
+        let cfg = SolverConfig::new(scheme).with_boundaries(m.boundaries);
         fn go<B: Backend>(mut b: B, m: &Model) -> Result<Outcome> {
             let start = std::time::Instant::now();
             let mut out = Vec::new();
             let mut s = State::<B::Real>::dry(m.grid.cells());
-            let n = (DURATION_S / SAMPLE_S).round() as usize;
+            let n = (m.duration_s / m.sample_s).round() as usize;
             for k in 0..=n {
-                let t = k as f64 * SAMPLE_S;
+                let t = k as f64 * m.sample_s;
                 b.advance_to(t)?;
                 b.read_state(&mut s)?;
                 let mut row = [0.0; 6];
-                for (g, &c) in m.gauge_cells.iter().enumerate() {
+                for (g, &c) in m.gauge_cells.iter().enumerate().take(6) {
                     row[g] = s.h[c].f64();
                 }
                 out.push((t, row));
@@ -1168,45 +1333,48 @@ mod flume {
             ))
         }
         let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
+        let gpu = |e: String| anyhow!(InputError(format!("--backend gpu: {e}")));
         match (backend, precision) {
-            ("cpu", "f64") => go(
-                CpuBackend::<f64>::new(
+            ("cpu", "f64") => {
+                let mut b = CpuBackend::<f64>::new(
                     m.grid.clone(),
                     &m.terrain,
                     State::from_depth(&m.depth),
                     cfg,
                     None,
                 )
-                .map_err(input)?,
-                m,
-            ),
-            ("cpu", _) => go(
-                CpuBackend::<f32>::new(
+                .map_err(input)?;
+                b.set_forcing(m.forcing.clone()).map_err(input)?;
+                go(b, m)
+            }
+            ("cpu", _) => {
+                let mut b = CpuBackend::<f32>::new(
                     m.grid.clone(),
                     &m.terrain,
                     State::from_depth(&m.depth),
                     cfg,
                     None,
                 )
-                .map_err(input)?,
-                m,
-            ),
+                .map_err(input)?;
+                b.set_forcing(m.forcing.clone()).map_err(input)?;
+                go(b, m)
+            }
             _ => {
                 let ctx = basintwin_gpu::GpuContext::new(
                     std::env::var("BASINTWIN_ADAPTER").ok().as_deref(),
                 )
-                .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
-                go(
-                    basintwin_gpu::GpuBackend::new(
-                        ctx,
-                        m.grid.clone(),
-                        &m.terrain,
-                        State::from_depth(&m.depth),
-                        cfg,
-                    )
-                    .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?,
-                    m,
+                .map_err(|e| gpu(e.to_string()))?;
+                let mut b = basintwin_gpu::GpuBackend::new(
+                    ctx,
+                    m.grid.clone(),
+                    &m.terrain,
+                    State::from_depth(&m.depth),
+                    cfg,
                 )
+                .map_err(|e| gpu(e.to_string()))?;
+                b.set_forcing(m.forcing.clone())
+                    .map_err(|e| gpu(e.to_string()))?;
+                go(b, m)
             }
         }
     }
@@ -1251,5 +1419,137 @@ mod flume {
             computed[k].1[g]
         };
         (rmse, bore(&comp), bore(&at))
+    }
+}
+
+/// UK Environment Agency benchmark Test 4 (Néelz & Pender 2013, EA report SC120002): flood
+/// propagation over a flat, dry 1000 m x 2000 m floodplain from a 20 m breach in the middle of
+/// its western side (inflow hydrograph `BC.csv`: 0 until 5 min, 20 m3/s from 60 to 240 min, 0 at
+/// 300 min), Manning n = 0.05, 5 hours, output points 1–6 (`gauge_loc.csv`; both from
+/// `../shared/validation/ea-benchmark/test4_flood_speed`). There is no closed form: the report
+/// compares packages with each other, and its peer results are not available here, so the
+/// section gives our arrival times and peak levels per resolution, their convergence, and the
+/// water budget.
+mod ea4 {
+    use std::path::{Path, PathBuf};
+
+    use anyhow::{Context, Result, anyhow};
+    use basintwin_core::{
+        Boundaries, BoundarySegment, Forcing, Grid, SegmentKind, Series, Side, Terrain,
+    };
+
+    use super::flume::Model;
+    use crate::run::InputError;
+
+    pub const DURATION_S: f64 = 18_000.0;
+    pub const SAMPLE_S: f64 = 30.0;
+    /// Arrival: the depth first reaches this (m).
+    pub const ARRIVAL_M: f64 = 0.1;
+
+    pub fn data_dir() -> Option<PathBuf> {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        [
+            std::env::var_os("BASINTWIN_VALIDATION_DATA").map(PathBuf::from),
+            Some(here.join("../../../shared/validation")),
+            Some(PathBuf::from("../shared/validation")),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join("ea-benchmark/test4_flood_speed"))
+        .find(|d| d.join("BC.csv").is_file() && d.join("gauge_loc.csv").is_file())
+    }
+
+    fn rows(path: &Path) -> Result<Vec<Vec<f64>>> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        text.lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                l.split(',')
+                    .map(|v| v.trim().parse::<f64>())
+                    .collect::<Result<Vec<f64>, _>>()
+                    .map_err(|e| anyhow!("{}: {l:?}: {e}", path.display()))
+            })
+            .collect()
+    }
+
+    /// Pairs of numbers: (time s, inflow m3/s) or (x m, y m).
+    pub type Pairs = Vec<(f64, f64)>;
+
+    /// The inflow hydrograph (s, m3/s) and the six output points (m).
+    pub fn inputs(dir: &Path) -> Result<(Pairs, Pairs)> {
+        let bc = rows(&dir.join("BC.csv"))?
+            .into_iter()
+            .filter_map(|r| (r.len() >= 2).then(|| (r[0] * 60.0, r[1])))
+            .collect::<Vec<_>>();
+        let pts = rows(&dir.join("gauge_loc.csv"))?
+            .into_iter()
+            .filter_map(|r| (r.len() >= 3).then(|| (r[1], r[2])))
+            .collect::<Vec<_>>();
+        if bc.len() < 2 || pts.len() != 6 {
+            return Err(anyhow!(
+                "{}: expected an inflow series and six output points",
+                dir.display()
+            ));
+        }
+        Ok((bc, pts))
+    }
+
+    /// The floodplain at `cell_m`; the breach is the western cells the 20 m line
+    /// y = 990..1010 m overlaps (exactly 20 m at 10 m cells; two cells, 80 m, at 40 m).
+    pub fn model(cell_m: f64, bc: &[(f64, f64)], pts: &[(f64, f64)]) -> Result<Model> {
+        let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
+        let (nx, ny) = (
+            (1000.0 / cell_m).round() as usize,
+            (2000.0 / cell_m).round() as usize,
+        );
+        let grid = Grid::new(nx, ny, cell_m, cell_m).map_err(input)?;
+        let terrain = Terrain::new(&grid, vec![0.0; grid.cells()], 0.05).map_err(input)?;
+        let j0 = (990.0 / cell_m).floor() as usize;
+        let j1 = (1010.0 / cell_m).ceil() as usize;
+        let gauge_cells = pts
+            .iter()
+            .map(|&(x, y)| {
+                let i = ((x / cell_m).floor() as usize).min(nx - 1);
+                let j = ((y / cell_m).floor() as usize).min(ny - 1);
+                j * nx + i
+            })
+            .collect();
+        Ok(Model {
+            depth: vec![0.0; grid.cells()],
+            forcing: Forcing {
+                boundaries: vec![BoundarySegment {
+                    name: "breach".into(),
+                    side: Side::West,
+                    cells: j0..j1,
+                    kind: SegmentKind::Inflow(Series::new(bc.to_vec(), "inflow").map_err(input)?),
+                }],
+                ..Default::default()
+            },
+            grid,
+            terrain,
+            gauge_cells,
+            boundaries: Boundaries::walls(),
+            duration_s: DURATION_S,
+            sample_s: SAMPLE_S,
+        })
+    }
+
+    /// First time the depth reaches [`ARRIVAL_M`] at gauge `g`, and the peak depth and its time.
+    pub fn arrival_and_peak(series: &[(f64, [f64; 6])], g: usize) -> (Option<f64>, f64, f64) {
+        let arrival = series
+            .iter()
+            .find(|(_, h)| h[g] >= ARRIVAL_M)
+            .map(|(t, _)| *t);
+        let (tp, hp) =
+            series
+                .iter()
+                .map(|(t, h)| (*t, h[g]))
+                .fold(
+                    (0.0, f64::NEG_INFINITY),
+                    |a, b| if b.1 > a.1 { b } else { a },
+                );
+        (arrival, hp, tp)
     }
 }

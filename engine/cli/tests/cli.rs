@@ -1402,6 +1402,41 @@ fn validate_flume_against_measurements_when_present() {
 }
 
 #[test]
+fn validate_ea_test4_when_present() {
+    let data = root().join("../shared/validation/ea-benchmark/test4_flood_speed");
+    if !data.is_dir() {
+        eprintln!("skipped: {} is not on this machine", data.display());
+        return;
+    }
+    let d = tmpdir("ea4");
+    let o = bin()
+        .args([
+            "validate", "--quick", "--case", "ea_test4", "--scheme", "fv1", "--out",
+        ])
+        .arg(d.join("r"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let md = std::fs::read_to_string(d.join("r/index.md")).unwrap();
+    // On the finest quick grid (40 m): the flood reaches the points along the centre line
+    // (50, 100, 200, 300, 400 m from the breach) in that order, ever shallower.
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| fv1 | cpu | f64 | 40 |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    let cols: Vec<&str> = row.split('|').map(str::trim).collect();
+    let nums = |c: &str| -> Vec<f64> { c.split(' ').map(|v| v.parse().unwrap()).collect() };
+    let (arrival, peak) = (nums(cols[7]), nums(cols[8]));
+    println!("EA Test 4, fv1 40 m: arrival {arrival:?} min, peak {peak:?} m");
+    for k in 0..4 {
+        assert!(arrival[k] < arrival[k + 1], "{row}");
+        assert!(peak[k] > peak[k + 1], "{row}");
+    }
+    assert!(md.contains("ea_test4, fv1 cpu f64: mass error"));
+    assert!(d.join("r/ea_test4_P1.png").is_file());
+}
+
+#[test]
 fn landuse_classes_give_the_same_roughness_as_the_manning_raster() {
     let d = tmpdir("landuse");
     let lu = d.join("landuse.tif");
