@@ -1119,6 +1119,21 @@ fn ea4_section(
     Ok(())
 }
 
+/// The folder `sub` of the public validation data (`BASINTWIN_VALIDATION_DATA`, or
+/// `../shared/validation` beside the repository or the working directory) when it holds `files`.
+fn validation_data(sub: &str, files: &[&str]) -> Option<PathBuf> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        std::env::var_os("BASINTWIN_VALIDATION_DATA").map(PathBuf::from),
+        Some(here.join("../../../shared/validation")),
+        Some(PathBuf::from("../shared/validation")),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|d| d.join(sub))
+    .find(|d| files.iter().all(|f| d.join(f).is_file()))
+}
+
 fn path_str(p: &Path) -> String {
     p.display().to_string()
 }
@@ -1190,16 +1205,10 @@ mod flume {
 
     /// The data folder, when this machine has it.
     pub fn data_dir() -> Option<PathBuf> {
-        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        [
-            std::env::var_os("BASINTWIN_VALIDATION_DATA").map(PathBuf::from),
-            Some(here.join("../../../shared/validation")),
-            Some(PathBuf::from("../shared/validation")),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|d| d.join("isolated-building-soares-frazao"))
-        .find(|d| d.join("building_gauges_h.txt.gz").is_file())
+        super::validation_data(
+            "isolated-building-soares-frazao",
+            &["building_gauges_h.txt.gz"],
+        )
     }
 
     /// Measured depths: (t, [h at G1..G6]).
@@ -1447,16 +1456,10 @@ mod ea4 {
     pub const ARRIVAL_M: f64 = 0.1;
 
     pub fn data_dir() -> Option<PathBuf> {
-        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        [
-            std::env::var_os("BASINTWIN_VALIDATION_DATA").map(PathBuf::from),
-            Some(here.join("../../../shared/validation")),
-            Some(PathBuf::from("../shared/validation")),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|d| d.join("ea-benchmark/test4_flood_speed"))
-        .find(|d| d.join("BC.csv").is_file() && d.join("gauge_loc.csv").is_file())
+        super::validation_data(
+            "ea-benchmark/test4_flood_speed",
+            &["BC.csv", "gauge_loc.csv"],
+        )
     }
 
     fn rows(path: &Path) -> Result<Vec<Vec<f64>>> {
