@@ -131,6 +131,25 @@ fn start(cli: Cli) -> Result<ExitCode> {
             "--exaggeration {e}: expected a positive number"
         )));
     }
+    if let Some(t) = cli.time
+        && !t.is_finite()
+    {
+        return Err(input(format!(
+            "--time {t}: expected seconds since the start of the run"
+        )));
+    }
+    if let Some(m) = cli.legend_max
+        && !(m.is_finite() && m > 0.0)
+    {
+        return Err(input(format!(
+            "--legend-max {m}: expected a positive number"
+        )));
+    }
+    if cli.bench_frames == Some(0) {
+        return Err(input(
+            "--bench-frames 0: expected at least one frame".into(),
+        ));
+    }
     if let Some(p) = &cli.screenshot
         && p.extension().and_then(|e| e.to_str()) != Some("png")
     {

@@ -193,6 +193,14 @@ fn bad_input_is_refused_with_exit_code_2() {
             ],
             "missing.toml",
         ),
+        (
+            vec![d.display().to_string(), "--time".into(), "NaN".into()],
+            "--time NaN",
+        ),
+        (
+            vec![d.display().to_string(), "--legend-max".into(), "0".into()],
+            "--legend-max 0",
+        ),
     ];
     for (args, want) in cases {
         let out = viewer().args(&args).output().unwrap();
