@@ -408,6 +408,61 @@ struct Row {
     profile: Vec<(f64, f64)>,
 }
 
+impl Row {
+    /// A run of a case without a closed form (the flume, EA Test 4): `l1_m` holds the case's own
+    /// error measure (NaN when there is none).
+    #[allow(clippy::too_many_arguments)]
+    fn measured(
+        case: &str,
+        scheme: Scheme,
+        backend: &str,
+        precision: &str,
+        (cells, steps): (usize, u64),
+        l1_m: f64,
+        mass_error: f64,
+        wall_s: f64,
+    ) -> Self {
+        Row {
+            case: case.into(),
+            scheme: scheme.name().into(),
+            backend: backend.into(),
+            precision: precision.into(),
+            cells,
+            steps,
+            l1_m,
+            linf_m: f64::NAN,
+            max_speed_m_s: f64::NAN,
+            mass_error,
+            wall_s,
+            cell_updates_per_s: steps as f64 * cells as f64 / wall_s.max(1e-9),
+            profile: Vec::new(),
+        }
+    }
+}
+
+/// Draws `curves` into `out/file`; the file name when a plot was written (a failure is a
+/// warning: the report goes on without the picture).
+fn plot_file(
+    out: &Path,
+    file: String,
+    title: &str,
+    labels: (&str, &str),
+    curves: &[crate::plot::Curve],
+    log: bool,
+) -> Option<String> {
+    if curves.is_empty() {
+        return None;
+    }
+    match crate::plot::xy(&out.join(&file), title, labels, curves, log) {
+        Ok(true) => Some(file),
+        Ok(false) => None,
+        Err(e) => {
+            eprintln!("warning: {file}: {e}");
+            None
+        }
+    }
+}
+
 fn finish<B: Backend>(
     mut b: B,
     s: &Setup,
@@ -761,39 +816,23 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         md.push('\n');
         let name = case.name();
         let mut images = Vec::new();
-        let plot = |file: String,
-                    title: String,
-                    labels: (&str, &str),
-                    curves: &[crate::plot::Curve],
-                    log: bool|
-         -> Result<Option<String>> {
-            if curves.is_empty() {
-                return Ok(None);
-            }
-            match crate::plot::xy(&out.join(&file), &title, labels, curves, log) {
-                Ok(true) => Ok(Some(file)),
-                Ok(false) => Ok(None),
-                Err(e) => {
-                    eprintln!("warning: {file}: {e}");
-                    Ok(None)
-                }
-            }
-        };
         if *case != Case::LakeAtRest && !case.by_symmetry() {
-            images.extend(plot(
+            images.extend(plot_file(
+                out,
                 format!("{name}_convergence.png"),
-                format!("{}: L1 depth error against cells", case.title()),
+                &format!("{}: L1 depth error against cells", case.title()),
                 ("cells", "L1 depth error (m)"),
                 &err_curves,
                 true,
-            )?);
-            images.extend(plot(
+            ));
+            images.extend(plot_file(
+                out,
                 format!("{name}_cost.png"),
-                format!("{}: accuracy per cost", case.title()),
+                &format!("{}: accuracy per cost", case.title()),
                 ("wall time (s)", "L1 depth error (m)"),
                 &cost_curves,
                 true,
-            )?);
+            ));
         }
         if case.is_1d() {
             let s = setup(*case, case.sizes(args.quick)[2])?;
@@ -805,13 +844,14 @@ pub fn run(args: ValidateArgs) -> Result<()> {
                 dashed: true,
             }];
             curves.extend(profile_curves);
-            images.extend(plot(
+            images.extend(plot_file(
+                out,
                 format!("{name}_profile.png"),
-                format!("{}: depth at the finest grid", case.title()),
+                &format!("{}: depth at the finest grid", case.title()),
                 ("x (m)", "depth (m)"),
                 &curves,
                 false,
-            )?);
+            ));
         }
         for img in images {
             md.push_str(&format!("![{img}]({img})\n\n"));
@@ -931,21 +971,16 @@ fn flume_section(
                     .map(|g| flume::compare(&series, &measured, g).0)
                     .sum::<f64>()
                     / 5.0;
-                rows.push(Row {
-                    case: "soares_frazao".into(),
-                    scheme: scheme.name().into(),
-                    backend: b.clone(),
-                    precision: p.clone(),
-                    cells,
-                    steps,
-                    l1_m: mean_rmse,
-                    linf_m: f64::NAN,
-                    max_speed_m_s: f64::NAN,
-                    mass_error: mass,
-                    wall_s: wall,
-                    cell_updates_per_s: cups,
-                    profile: Vec::new(),
-                });
+                rows.push(Row::measured(
+                    "soares_frazao",
+                    *scheme,
+                    b,
+                    p,
+                    (cells, steps),
+                    mean_rmse,
+                    mass,
+                    wall,
+                ));
                 if k == sizes.len() - 1 {
                     finest.push((format!("{scheme} {b} {p}"), series));
                 }
@@ -970,17 +1005,15 @@ fn flume_section(
                 dashed: false,
             });
         }
-        let file = format!("soares_frazao_{name}.png");
-        match crate::plot::xy(
-            &out.join(&file),
+        if let Some(file) = plot_file(
+            out,
+            format!("soares_frazao_{name}.png"),
             &format!("Soares-Frazão flume: depth at {name}"),
             ("time (s)", "depth (m)"),
             &curves,
             false,
         ) {
-            Ok(true) => md.push_str(&format!("![{file}]({file})\n\n")),
-            Ok(false) => {}
-            Err(e) => eprintln!("warning: {file}: {e}"),
+            md.push_str(&format!("![{file}]({file})\n\n"));
         }
     }
     Ok(())
@@ -1033,31 +1066,22 @@ fn ea4_section(
                     peak.push(format!("{hp:.3}"));
                 }
                 let cells = m.grid.cells();
-                let cups = if wall > 0.0 {
-                    steps as f64 * cells as f64 / wall
-                } else {
-                    0.0
-                };
+                let cups = steps as f64 * cells as f64 / wall.max(1e-9);
                 md.push_str(&format!(
                     "| {scheme} | {b} | {p} | {cell} | {cells} | {steps} | {} | {} | {mass:.1e} | {wall:.2} | {cups:.3e} |\n",
                     arr.join(" "),
                     peak.join(" ")
                 ));
-                rows.push(Row {
-                    case: "ea_test4".into(),
-                    scheme: scheme.name().into(),
-                    backend: b.clone(),
-                    precision: p.clone(),
-                    cells,
-                    steps,
-                    l1_m: f64::NAN,
-                    linf_m: f64::NAN,
-                    max_speed_m_s: f64::NAN,
-                    mass_error: mass,
-                    wall_s: wall,
-                    cell_updates_per_s: cups,
-                    profile: Vec::new(),
-                });
+                rows.push(Row::measured(
+                    "ea_test4",
+                    *scheme,
+                    b,
+                    p,
+                    (cells, steps),
+                    f64::NAN,
+                    mass,
+                    wall,
+                ));
                 per.push(series);
             }
             // Change between the two finest grids.
@@ -1103,17 +1127,15 @@ fn ea4_section(
                 dashed: false,
             })
             .collect();
-        let file = format!("ea_test4_P{}.png", g + 1);
-        match crate::plot::xy(
-            &out.join(&file),
+        if let Some(file) = plot_file(
+            out,
+            format!("ea_test4_P{}.png", g + 1),
             &format!("EA Test 4: depth at output point {}", g + 1),
             ("time (h)", "depth (m)"),
             &curves,
             false,
         ) {
-            Ok(true) => md.push_str(&format!("![{file}]({file})\n\n")),
-            Ok(false) => {}
-            Err(e) => eprintln!("warning: {file}: {e}"),
+            md.push_str(&format!("![{file}]({file})\n\n"));
         }
     }
     Ok(())
