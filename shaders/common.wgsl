@@ -109,11 +109,11 @@ fn velocity(h: f32, q: f32, h_dry: f32) -> f32 {
     return select(0.0, q / h, h > h_dry);
 }
 
-// Rust twin: `numerics::reconstruction::hydrostatic` (Audusse et al. 2004).
-// Returns (z_f, h*_l, h*_r).
-fn hydrostatic(hl: f32, zl: f32, hr: f32, zr: f32) -> vec3<f32> {
+// Rust twin: `numerics::reconstruction::hydrostatic_eta` (Audusse et al. 2004), from the
+// surface levels and beds of the two sides. Returns (z_f, h*_l, h*_r).
+fn hydrostatic_eta(eta_l: f32, zl: f32, eta_r: f32, zr: f32) -> vec3<f32> {
     let zf = max(zl, zr);
-    return vec3<f32>(zf, max(hl + zl - zf, 0.0), max(hr + zr - zf, 0.0));
+    return vec3<f32>(zf, max(eta_l - zf, 0.0), max(eta_r - zf, 0.0));
 }
 
 // Rust twin: `numerics::riemann::pressure` — g h^2 / 2, evaluated the same way everywhere.
@@ -150,18 +150,24 @@ fn hllc(hl: f32, ul: f32, vl: f32, hr: f32, ur: f32, vr: f32, g: f32) -> vec3<f3
 }
 
 // Rust twin: `numerics::fv1::face_flux_uv`. Sides are (depth, normal velocity, tangential
-// velocity, bed); returns (mass, mom_l, mom_r, tan).
+// velocity, bed); returns (mass, mom_l, mom_r, tan), momentum in deviation form.
 fn face_flux_uv(l: vec4<f32>, r: vec4<f32>, g: f32) -> vec4<f32> {
-    let rec = hydrostatic(l.x, l.w, r.x, r.w);
+    return face_flux_eta(
+        vec4<f32>(l.x + l.w, l.y, l.z, l.w),
+        vec4<f32>(r.x + r.w, r.y, r.z, r.w),
+        g,
+    );
+}
+
+// Rust twin: `numerics::fv1::face_flux_eta`. Sides are (surface level, normal velocity,
+// tangential velocity, bed); each side's momentum flux less the pressure of its reconstructed
+// depth (the cell's own pressure cancels in the update; exactly zero for a lake at rest).
+fn face_flux_eta(l: vec4<f32>, r: vec4<f32>, g: f32) -> vec4<f32> {
+    let rec = hydrostatic_eta(l.x, l.w, r.x, r.w);
     let hl = rec.y;
     let hr = rec.z;
     let f = hllc(hl, l.y, l.z, hr, r.y, r.z, g);
-    return vec4<f32>(
-        f.x,
-        (f.y - pressure(hl, g)) + pressure(l.x, g),
-        (f.y - pressure(hr, g)) + pressure(r.x, g),
-        f.z,
-    );
+    return vec4<f32>(f.x, f.y - pressure(hl, g), f.y - pressure(hr, g), f.z);
 }
 
 // Rust twin: `numerics::friction::manning_divisor` (h^(7/3) = h^2 h^(1/3)).

@@ -166,13 +166,11 @@ fn slopes(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
 // Rust twin: `numerics::fv2::face_flux_sloped` — extrapolate half a cell, then the fv1 flux.
 // Sides are (h, u_n, u_t, z); slopes (dh, deta, du, dv).
 fn face_flux_sloped(l: vec4<f32>, sl: vec4<f32>, r: vec4<f32>, sr: vec4<f32>) -> vec4<f32> {
-    let hlf = l.x + 0.5 * sl.x;
-    let zlf = l.x + l.w + 0.5 * sl.y - hlf;
-    let hrf = r.x - 0.5 * sr.x;
-    let zrf = r.x + r.w - 0.5 * sr.y - hrf;
-    return face_flux_uv(
-        vec4<f32>(hlf, l.y + 0.5 * sl.z, l.z + 0.5 * sl.w, zlf),
-        vec4<f32>(hrf, r.y - 0.5 * sr.z, r.z - 0.5 * sr.w, zrf),
+    let eta_l = l.x + l.w + 0.5 * sl.y;
+    let eta_r = r.x + r.w - 0.5 * sr.y;
+    return face_flux_eta(
+        vec4<f32>(eta_l, l.y + 0.5 * sl.z, l.z + 0.5 * sl.w, eta_l - (l.x + 0.5 * sl.x)),
+        vec4<f32>(eta_r, r.y - 0.5 * sr.z, r.z - 0.5 * sr.w, eta_r - (r.x - 0.5 * sr.x)),
         params.g,
     );
 }
@@ -320,8 +318,9 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         if second {
             let sx = slope_x[k];
             let sy = slope_y[k];
-            src_x = params.g * h0 * (sx.x - sx.y);
-            src_y = params.g * h0 * (sy.x - sy.y);
+            // Rust twin: `numerics::fv2::bed_source` (deviation form: -g h deta).
+            src_x = -(params.g * h0 * sx.y);
+            src_y = -(params.g * h0 * sy.y);
         }
         var hn = h0 - rx * (fe.x - fw.x) - ry * (fn_.x - fs.x);
         var qxn = q0.x - rx * (fe.y - fw.z - src_x) - ry * (fn_.w - fs.w);
@@ -415,8 +414,8 @@ fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation
     var flux: vec4<f32>;
     if seg_info[sf.w].x == 0.0 {
         let q = seg_q[i];
-        let adv = select(0.0, q * q / inner.x, inner.x > 1e-3);
-        let mom = 0.5 * params.g * inner.x * inner.x + adv;
+        // Deviation form: only the momentum the water brings in.
+        let mom = select(0.0, q * q / inner.x, inner.x > 1e-3);
         flux = vec4<f32>(select(q, -q, high), mom, mom, 0.0);
     } else {
         let stage = seg_q[params.n_seg_faces + sf.w];

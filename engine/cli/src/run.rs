@@ -132,7 +132,7 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
             }
         }
     };
-    let terrain = dem
+    let mut terrain = dem
         .terrain(manning)
         .map_err(|e| input(format!("{file}: {e}")))?;
     let field = |f: &Field, key: &str| -> Result<Vec<f64>> {
@@ -148,11 +148,23 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
     let mut discharge = None;
     let depth_m: Vec<f64> = match &sc.initial {
         Initial::Depth(f) => field(f, "depth")?,
-        Initial::WaterLevel(f) => field(f, "water_level")?
-            .iter()
-            .zip(&terrain.bed_m)
-            .map(|(l, z)| if z.is_finite() { (l - z).max(0.0) } else { 0.0 })
-            .collect(),
+        Initial::WaterLevel(f) => {
+            // Depths (and, by less than half an ulp of the depth, beds) chosen so that depth +
+            // bed is the level exactly in the precision of the run: a lake starts at rest.
+            let levels: Vec<f64> = field(f, "water_level")?
+                .iter()
+                .zip(&terrain.bed_m)
+                .map(|(&l, z)| if z.is_finite() { l } else { f64::NAN })
+                .collect();
+            match sc.precision {
+                Precision::F32 => State::<f32>::from_levels(&mut terrain, &levels)
+                    .h
+                    .iter()
+                    .map(|&h| f64::from(h))
+                    .collect(),
+                Precision::F64 => State::<f64>::from_levels(&mut terrain, &levels).h,
+            }
+        }
         Initial::Restart(p) => {
             let (t, s) = read_snapshot::<f64>(p, Which::Last)
                 .map_err(|e| input(format!("{file}: initial.restart: {e}")))?;

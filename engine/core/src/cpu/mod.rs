@@ -795,7 +795,6 @@ impl<R: Real> CpuBackend<R> {
     fn apply_segments_fv(&mut self, from_stage: bool) {
         let src = if from_stage { &self.stage } else { &self.cur };
         let (p, z) = (self.p, &self.z);
-        let half_g = R::c(0.5) * p.g;
         for seg in &self.segments {
             for (k, f) in seg.faces.iter().enumerate() {
                 let c = f.cell;
@@ -808,8 +807,10 @@ impl<R: Real> CpuBackend<R> {
                 let flux = match seg.kind {
                     SegmentKind::Inflow(_) => {
                         let q = seg.q[k];
-                        let adv = if h > R::c(1e-3) { q * q / h } else { R::zero() };
-                        let mom = half_g * h * h + adv;
+                        // Deviation form: the cell's own pressure is left out (the
+                        // inflow pushes with the cell's depth), so only the momentum the
+                        // water brings in.
+                        let mom = if h > R::c(1e-3) { q * q / h } else { R::zero() };
                         FaceFlux {
                             mass: if f.high { -q } else { q },
                             mom_l: mom,

@@ -6,14 +6,18 @@
 //! non-negative and limiting `eta` keeps a lake at rest exactly flat. The interface flux is the
 //! fv1 one (hydrostatic reconstruction + HLLC) applied to the extrapolated states, and each cell
 //! gets the centred bed-slope source of Audusse et al. (2004, sec. 2.3, second-order scheme):
-//! `S = g/2 (h_{i-1/2+} + h_{i+1/2-}) (z_{i-1/2+} - z_{i+1/2-}) = g h_i (dh_i - deta_i)`, which
-//! balances the pressure difference of a lake at rest. Time stepping is Heun's SSP-RK2 (Shu &
-//! Osher 1988): `U1 = U + dt L(U)`, `U' = (U + U1 + dt L(U1)) / 2`.
+//! `S = g/2 (h_{i-1/2+} + h_{i+1/2-}) (z_{i-1/2+} - z_{i+1/2-}) = g h_i (dh_i - deta_i)`.
+//! Its `g h_i dh_i` part is exactly the difference of the cell's own face pressures
+//! `g/2 (h_i + dh_i/2)^2 - g/2 (h_i - dh_i/2)^2`, which the deviation-form fluxes leave out
+//! (`fv1` module doc), so the cell gets only `-g h_i deta_i`: zero for a flat surface, with no
+//! two rounded pressures left to cancel. The surface is extrapolated as itself
+//! (`eta_i +/- deta_i/2`), the face bed being `eta - h` there. Time stepping is Heun's SSP-RK2
+//! (Shu & Osher 1988): `U1 = U + dt L(U)`, `U' = (U + U1 + dt L(U1)) / 2`.
 //!
 //! Cells shallower than the dry threshold have zero slopes (first order at wet/dry fronts).
 //! WGSL twin: `fv2.wgsl::face_flux_fv2`.
 
-use super::fv1::face_flux_uv;
+use super::fv1::face_flux_eta;
 use super::reconstruction::limited_slope;
 use super::riemann::select;
 use super::{CellState, FaceFlux, Params, velocity};
@@ -62,11 +66,12 @@ pub fn slopes_uv<R: Real>(a: [R; 4], c: [R; 4], b: [R; 4], h_dry: R) -> Slopes<R
     }
 }
 
-/// Bed-slope source of a cell along one direction, per unit length: `g h (dh - deta)`; the
-/// caller multiplies by `dt/dx`.
+/// Bed-slope source of a cell along one direction, per unit length, as the deviation-form
+/// fluxes need it: `-g h deta` (the `g h dh` part of `g h (dh - deta)` is the cell's own
+/// pressure difference, left out of the fluxes too); the caller multiplies by `dt/dx`.
 #[inline(always)]
 pub fn bed_source<R: Real>(h: R, s: Slopes<R>, g: R) -> R {
-    g * h * (s.dh - s.deta)
+    -(g * h * s.deta)
 }
 
 /// Flux through the interface between `l` and `r`, with `ll` behind `l` and `rr` ahead of `r`.
@@ -104,13 +109,21 @@ pub fn face_flux_sloped<R: Real>(
     let half = R::c(0.5);
     let [hl, ul, vl, zl] = l;
     let [hr, ur, vr, zr] = r;
-    let hlf = hl + half * sl.dh;
-    let zlf = hl + zl + half * sl.deta - hlf;
-    let hrf = hr - half * sr.dh;
-    let zrf = hr + zr - half * sr.deta - hrf;
-    face_flux_uv(
-        [hlf, ul + half * sl.du, vl + half * sl.dv, zlf],
-        [hrf, ur - half * sr.du, vr - half * sr.dv, zrf],
+    let eta_l = hl + zl + half * sl.deta;
+    let eta_r = hr + zr - half * sr.deta;
+    face_flux_eta(
+        [
+            eta_l,
+            ul + half * sl.du,
+            vl + half * sl.dv,
+            eta_l - (hl + half * sl.dh),
+        ],
+        [
+            eta_r,
+            ur - half * sr.du,
+            vr - half * sr.dv,
+            eta_r - (hr - half * sr.dh),
+        ],
         p,
     )
 }
@@ -135,8 +148,8 @@ mod tests {
 
     #[test]
     fn lake_at_rest_pressure_balances_the_source() {
-        // eta = 2 over a linear bed: the pressure difference across the middle cell equals its
-        // bed source.
+        // eta = 2 over a linear bed: the middle cell gets no net force (faces and source all
+        // exactly zero).
         let (a, c, b, d) = (
             cell(2.0, 0.0),
             cell(1.5, 0.5),
@@ -148,8 +161,38 @@ mod tests {
         let east = face_flux(a, c, b, d, P);
         let s = slopes(a, c, b, P);
         let residual = east.mom_l - west.mom_r - bed_source(c.h, s, P.g);
-        assert!(residual.abs() < 1e-12, "{residual}");
+        assert_eq!(residual, 0.0);
         assert_eq!(east.mass, 0.0);
+        assert!(s.dh != 0.0);
+    }
+
+    #[test]
+    fn deviation_form_is_audusse_full_form() {
+        // A flowing state over an uneven bed: leaving each cell's own face pressures out of the
+        // fluxes and `g h dh` out of the source changes nothing in exact arithmetic.
+        let c = |h: f64, u: f64, z: f64| CellState {
+            h,
+            qn: h * u,
+            qt: 0.1 * h,
+            z,
+        };
+        let (z, a, m, b, d) = (
+            c(2.4, 0.4, -0.3),
+            c(1.9, 0.7, 0.1),
+            c(1.5, 1.1, 0.3),
+            c(1.2, 1.3, 0.4),
+            c(0.9, 1.6, 0.5),
+        );
+        let west = face_flux(z, a, m, b, P);
+        let east = face_flux(a, m, b, d, P);
+        let s = slopes(a, m, b, P);
+        let p = |h: f64| 0.5 * P.g * h * h;
+        let deviation = east.mom_l - west.mom_r - bed_source(m.h, s, P.g);
+        let full = (east.mom_l + p(m.h + 0.5 * s.dh))
+            - (west.mom_r + p(m.h - 0.5 * s.dh))
+            - P.g * m.h * (s.dh - s.deta);
+        assert!(s.dh != 0.0 && s.deta != 0.0);
+        assert!((deviation - full).abs() < 1e-12, "{deviation} {full}");
     }
 
     #[test]

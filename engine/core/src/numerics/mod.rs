@@ -56,7 +56,9 @@ impl<R: Real> CellState<R> {
 ///
 /// With hydrostatic reconstruction the normal-momentum flux differs on the two sides of the
 /// interface (`mom_l` enters the balance of the left cell, `mom_r` of the right one); the
-/// difference is the bed-slope source (Audusse et al. 2004, eq. 2.10).
+/// difference is the bed-slope source (Audusse et al. 2004, eq. 2.10). Both are in deviation
+/// form: the flux less the hydrostatic pressure of the cell's own depth at the face, which
+/// cancels in the cell's update (see `fv1`'s module doc).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct FaceFlux<R> {
     pub mass: R,
@@ -71,8 +73,8 @@ pub fn velocity<R: Real>(h: R, q: R, h_dry: R) -> R {
     if h > h_dry { q / h } else { R::zero() }
 }
 
-/// The finite-volume update of one cell from the fluxes through its four faces and the
-/// cell-centred bed-slope sources (zero for fv1).
+/// The finite-volume update of one cell from the (deviation-form) fluxes through its four faces
+/// and the cell-centred bed-slope sources (zero for fv1).
 ///
 /// ```text
 /// h'  = h  - dt/dx (E.mass  - W.mass)  - dt/dy (N.mass  - S.mass)

@@ -10,9 +10,17 @@ use crate::real::Real;
 /// Interface bed and the two reconstructed depths `(z_f, h*_l, h*_r)`.
 #[inline(always)]
 pub fn hydrostatic<R: Real>(hl: R, zl: R, hr: R, zr: R) -> (R, R, R) {
+    hydrostatic_eta(hl + zl, zl, hr + zr, zr)
+}
+
+/// The same from the surface levels `eta` and beds of the two sides: `h* = max(0, eta - z_f)`.
+/// Two sides at one level get bitwise equal depths whatever the beds (the same subtraction),
+/// which is what keeps a lake at rest exactly at rest in f32.
+#[inline(always)]
+pub fn hydrostatic_eta<R: Real>(eta_l: R, zl: R, eta_r: R, zr: R) -> (R, R, R) {
     let zf = zl.max(zr);
-    let hl_star = (hl + zl - zf).max(R::zero());
-    let hr_star = (hr + zr - zf).max(R::zero());
+    let hl_star = (eta_l - zf).max(R::zero());
+    let hr_star = (eta_r - zf).max(R::zero());
     (zf, hl_star, hr_star)
 }
 
