@@ -170,18 +170,19 @@ fn face_flux_eta(l: vec4<f32>, r: vec4<f32>, g: f32) -> vec4<f32> {
     return vec4<f32>(f.x, f.y - pressure(hl, g), f.y - pressure(hr, g), f.z);
 }
 
-// Rust twin: `numerics::friction::manning_divisor` (h^(7/3) = h^2 h^(1/3)).
-fn manning_divisor(h: f32, q_abs: f32, g_n2: f32, dt: f32) -> f32 {
+// Rust twin: `numerics::friction::manning_factor` — implicit friction, 2 / (1 + sqrt(1 + 4 B |q|)),
+// B = dt g n^2 / h^(7/3) (h^(7/3) = h^2 h^(1/3)).
+fn manning_factor(h: f32, q_abs: f32, g_n2: f32, dt: f32) -> f32 {
     let h73 = h * h * pow(max(h, 1e-30), 1.0 / 3.0);
-    return 1.0 + dt * g_n2 * q_abs / h73;
+    return 2.0 / (1.0 + sqrt(1.0 + 4.0 * dt * g_n2 * q_abs / h73));
 }
 
 // Rust twin: `numerics::friction::apply_manning`.
 fn apply_manning(h: f32, qx: f32, qy: f32, g_n2: f32, dt: f32, h_dry: f32) -> vec2<f32> {
     let wet = h > h_dry;
     let q_abs = sqrt(qx * qx + qy * qy);
-    let d = manning_divisor(select(1.0, h, wet), q_abs, g_n2, dt);
-    return select(vec2<f32>(0.0), vec2<f32>(qx, qy) / d, wet);
+    let f = manning_factor(select(1.0, h, wet), q_abs, g_n2, dt);
+    return select(vec2<f32>(0.0), vec2<f32>(qx, qy) * f, wet);
 }
 
 // Rust twin: `numerics::cfl::fv_rate`.

@@ -325,6 +325,11 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         var hn = h0 - rx * (fe.x - fw.x) - ry * (fn_.x - fs.x);
         var qxn = q0.x - rx * (fe.y - fw.z - src_x) - ry * (fn_.w - fs.w);
         var qyn = q0.y - rx * (fe.w - fw.w) - ry * (fn_.y - fs.z - src_y);
+        // Friction (implicit) on every Euler stage, before fv2's average (Rust twin:
+        // `cpu::rows::fv_cells`).
+        let qf = apply_manning(max(hn, 0.0), qxn, qyn, gn2[k], dt, params.h_dry);
+        qxn = qf.x;
+        qyn = qf.y;
         // fv2: the first stage stops here; the second averages with the state (Heun).
         let last = !second || control.stage == 1u;
         if second && last {
@@ -337,11 +342,6 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         }
         let hc = max(hn, 0.0);
         let wet = hc > params.h_dry;
-        if last {
-            let q = apply_manning(hc, qxn, qyn, gn2[k], dt, params.h_dry);
-            qxn = q.x;
-            qyn = q.y;
-        }
         qxn = select(0.0, qxn, wet);
         qyn = select(0.0, qyn, wet);
         let u = select(0.0, qxn / select(1.0, hc, wet), wet);

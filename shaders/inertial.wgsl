@@ -26,10 +26,9 @@ fn face_discharge(q: vec3<f32>, lr: vec4<f32>, g_n2: f32, dt: f32, inv_d: f32) -
     let theta = params.theta;
     let q_avg = theta * q.x + 0.5 * (1.0 - theta) * (q.y + q.z);
     let num = q_avg - params.g * h_f * dt * (lr.y - lr.x) * inv_d;
-    let hs = max(h_f, 1e-30);
-    let h73 = hs * hs * pow(hs, 1.0 / 3.0);
-    let qn = num / (1.0 + dt * g_n2 * abs(q.x) / h73);
-    return select(0.0, qn, h_f > params.h_dry);
+    let wet = h_f > params.h_dry;
+    let qn = num * manning_factor(select(1.0, h_f, wet), abs(num), g_n2, dt);
+    return select(0.0, qn, wet);
 }
 
 // The CFL rate of a cell (for the forcing passes). Rust twin: `numerics::cfl::inertial_rate`.

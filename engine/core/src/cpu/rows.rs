@@ -388,6 +388,11 @@ fn fv_cells_into<R: Real, const SECOND: bool, const FINISH: bool>(
             src_x,
             src_y,
         );
+        // Friction (implicit) on every Euler stage, before fv2's average: Heun's method
+        // applied to the fluxes and the friction together, so that a steady flow is a fixed
+        // point of each stage (friction after the average only left stage 1 frictionless, and
+        // on thin overland flow its overshoot drove the second stage).
+        (qx, qy) = friction::apply_manning(h.max(zero), qx, qy, g_n2[k], c.dt, p.h_dry);
         if SECOND && FINISH {
             h = half * (bh[k] + h);
             qx = half * (bqx[k] + qx);
@@ -398,9 +403,6 @@ fn fv_cells_into<R: Real, const SECOND: bool, const FINISH: bool>(
         }
         let hc = h.max(zero);
         let wet = active[k] && hc > p.h_dry;
-        if FINISH {
-            (qx, qy) = friction::apply_manning(hc, qx, qy, g_n2[k], c.dt, p.h_dry);
-        }
         let (qx, qy) = (select(wet, qx, zero), select(wet, qy, zero));
         let u = select(wet, qx / hc, zero);
         let v = select(wet, qy / hc, zero);

@@ -6,10 +6,15 @@
 //! ```text
 //! q_{i+1/2}' = [theta q_{i+1/2} + (1-theta)/2 (q_{i-1/2} + q_{i+3/2})
 //!               - g h_f dt (eta_{i+1} - eta_i) / dx]
-//!              / [1 + g dt n^2 |q_{i+1/2}| / h_f^(7/3)]
+//!              * 2 / [1 + sqrt(1 + 4 g dt n^2 |num| / h_f^(7/3))]
 //! h_f = max(eta_i, eta_{i+1}) - max(z_i, z_{i+1})
 //! h_i' = h_i + dt/dx (q_{i-1/2}' - q_{i+1/2}') + dt/dy (...)
 //! ```
+//!
+//! with `num` the bracket above: the friction is implicit in the new discharge
+//! (`numerics::friction`), not lagged as in Bates et al. (`/ [1 + g dt n^2 |q_{i+1/2}| /
+//! h_f^(7/3)]`), which oscillates step to step on thin overland flow when the time step exceeds
+//! the friction time.
 //!
 //! Discharges live on faces; depths on cells. The advection term is neglected, so the scheme suits
 //! slow floodplain flow. Positivity: the outflow of a cell in one step is scaled down so that it
@@ -18,6 +23,7 @@
 //!
 //! WGSL twin: `inertial.wgsl::face_discharge`.
 
+use super::friction::manning_factor;
 use super::riemann::select;
 use crate::real::Real;
 
@@ -43,9 +49,9 @@ pub fn face_discharge<R: Real>(f: FaceInput<R>, dt_s: R, inv_d: R, theta: R, g: 
     let h_f = f.eta_l.max(f.eta_r) - f.z_l.max(f.z_r);
     let q_avg = theta * f.q + R::c(0.5) * (R::one() - theta) * (f.q_behind + f.q_ahead);
     let num = q_avg - g * h_f * dt_s * (f.eta_r - f.eta_l) * inv_d;
-    let h73 = h_f * h_f * h_f.cbrt_fast();
-    let q = num / (R::one() + dt_s * f.g_n2 * f.q.abs() / h73);
-    select(h_f > h_dry, q, R::zero())
+    let wet = h_f > h_dry;
+    let q = num * manning_factor(select(wet, h_f, R::one()), num.abs(), f.g_n2, dt_s);
+    select(wet, q, R::zero())
 }
 
 /// Factor in (0, 1] by which the outgoing discharges of a cell are scaled so that it does not
