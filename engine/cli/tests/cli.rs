@@ -471,6 +471,24 @@ fn storm(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
     example("valley_rain", dir, edits)
 }
 
+/// `check` warns when a scenario rains on a sloping DEM with fv1 (which underestimates sheet
+/// flow there, physics test `t17`), and not with the example's own scheme.
+#[test]
+fn fv1_with_rain_on_slopes_is_warned_about() {
+    let d = tmpdir("fv1rain");
+    let sc = storm(&d, &[]);
+    let t = text(&bin().arg("check").arg(&sc).output().unwrap());
+    assert!(!t.contains("warning"), "{t}");
+    let sc = storm(&d, &[("scheme = \"inertial\"", "scheme = \"fv1\"")]);
+    let o = bin().arg("check").arg(&sc).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("warning: solver.scheme: fv1 with rain") && t.contains("fv2"),
+        "{t}"
+    );
+}
+
 #[test]
 fn rain_and_sources_balance_and_bad_series_are_refused() {
     let d = tmpdir("storm");
@@ -955,11 +973,11 @@ fn ctrl_c_then_resume_ends_bitwise_as_an_uninterrupted_run() {
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(read(&whole).header.time_s, 3900.0);
     // A checkpoint of another scheme is refused with exit code 2.
-    let fv2 = std::fs::read_to_string(&sc)
+    let other = std::fs::read_to_string(&sc)
         .unwrap()
-        .replace("scheme = \"fv1\"", "scheme = \"fv2\"")
+        .replace("scheme = \"fv2\"", "scheme = \"fv1\"")
         .replace("duration_s = 3900", "duration_s = 4200");
-    std::fs::write(&sc, fv2).unwrap();
+    std::fs::write(&sc, other).unwrap();
     let o = bin().arg("run").arg(&sc).arg("--resume").output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
