@@ -83,6 +83,15 @@ fn make_ghost(k: vec2<f32>, cell: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(cell.x, -cell.y, cell.z, cell.w);
 }
 
+// Rust twin: `View::continued` — in second-order stencils a free edge's copy continues the
+// surface: a ghost on a bed lowered by the surface drop from `inner` to `edge`.
+fn continued(kind: vec2<f32>, edge: vec4<f32>, inner: vec4<f32>) -> vec2<f32> {
+    if kind.x == 1.0 {
+        return vec2<f32>(2.0, (inner.x + inner.w) - (edge.x + edge.w));
+    }
+    return kind;
+}
+
 // The ghost beyond a missing neighbour of `cell` (Rust twin: `View::ghost`).
 fn ghost(cell: vec4<f32>, side: u32, y_dir: bool) -> vec4<f32> {
     return make_ghost(ghost_kind(cell, side, y_dir), cell);
@@ -157,10 +166,29 @@ fn slopes(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
     }
     let i = i32(k % params.nx);
     let j = i32(k / params.nx);
-    let cx = cell_state(k, false);
-    slope_x[k] = slopes_of(or_ghost(i - 1, u32(j), false, cx), cx, or_ghost(i + 1, u32(j), false, cx));
-    let cy = cell_state(k, true);
-    slope_y[k] = slopes_of(or_ghost(j - 1, u32(i), true, cy), cy, or_ghost(j + 1, u32(i), true, cy));
+    slope_x[k] = cell_slopes(i, u32(j), false, cell_state(k, false));
+    slope_y[k] = cell_slopes(j, u32(i), true, cell_state(k, true));
+}
+
+// Rust twin: `View::triple` + `numerics::fv2::slopes` — the slopes of cell `c` at position `p`
+// of `line`; a missing neighbour's ghost is continued from the cell on the other side (or that
+// side's plain ghost).
+fn cell_slopes(p: i32, line: u32, y_dir: bool, c: vec4<f32>) -> vec4<f32> {
+    var a: vec4<f32>;
+    var b: vec4<f32>;
+    let has_a = line_cell(p - 1, line, y_dir, &a);
+    let has_b = line_cell(p + 1, line, y_dir, &b);
+    let side_a = side_of(p - 1, line, y_dir);
+    let side_b = side_of(p + 1, line, y_dir);
+    let inner_a = select(ghost(c, side_b, y_dir), b, has_b);
+    let inner_b = select(ghost(c, side_a, y_dir), a, has_a);
+    if !has_a {
+        a = make_ghost(continued(ghost_kind(c, side_a, y_dir), c, inner_a), c);
+    }
+    if !has_b {
+        b = make_ghost(continued(ghost_kind(c, side_b, y_dir), c, inner_b), c);
+    }
+    return slopes_of(a, c, b);
 }
 
 // Rust twin: `numerics::fv2::face_flux_sloped` — extrapolate half a cell, then the fv1 flux.
@@ -206,7 +234,7 @@ fn line_face(a: u32, line: u32, y_dir: bool) -> vec4<f32> {
             sr = select(slope_x[base + a * stride], slope_y[base + a * stride], slope_buf_y);
         } else if has_l {
             let ll = or_ghost(i32(a) - 2, line, y_dir, l);
-            let kind = ghost_kind(l, select(2u, 1u, a == n), y_dir);
+            let kind = continued(ghost_kind(l, select(2u, 1u, a == n), y_dir), l, ll);
             r = make_ghost(kind, l);
             var rr = make_ghost(kind, ll);
             if kind.x == 2.0 {
@@ -216,7 +244,7 @@ fn line_face(a: u32, line: u32, y_dir: bool) -> vec4<f32> {
             sr = slopes_of(l, r, rr);
         } else {
             let rr = or_ghost(i32(a) + 1, line, y_dir, r);
-            let kind = ghost_kind(r, select(2u, 0u, a == 0u), y_dir);
+            let kind = continued(ghost_kind(r, select(2u, 0u, a == 0u), y_dir), r, rr);
             l = make_ghost(kind, r);
             var ll = make_ghost(kind, rr);
             if kind.x == 2.0 {
