@@ -83,11 +83,12 @@ fn make_ghost(k: vec2<f32>, cell: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(cell.x, -cell.y, cell.z, cell.w);
 }
 
-// Rust twin: `View::continued` — in second-order stencils a free edge's copy continues the
-// surface: a ghost on a bed lowered by the surface drop from `inner` to `edge`.
+// Rust twin: `View::continued` — in second-order stencils a free edge's copy continues a
+// surface falling towards it from a wet `inner` cell: a ghost on a bed lowered by the drop.
 fn continued(kind: vec2<f32>, edge: vec4<f32>, inner: vec4<f32>) -> vec2<f32> {
-    if kind.x == 1.0 {
-        return vec2<f32>(2.0, (inner.x + inner.w) - (edge.x + edge.w));
+    let fall = (inner.x + inner.w) - (edge.x + edge.w);
+    if kind.x == 1.0 && inner.x > params.h_dry && fall > 0.0 {
+        return vec2<f32>(2.0, fall);
     }
     return kind;
 }

@@ -19,12 +19,14 @@ const G: f64 = 9.81;
 // 1. Lake at rest over a bumpy bed with dry islands (well-balancing).
 
 fn bumpy_bed(grid: &Grid) -> Vec<f64> {
-    grid.map_centres(|x, y| {
-        0.3 * (x / 3.0).sin() * (y / 4.0).cos()
-            + 1.6 * (-((x - 12.0).powi(2) + (y - 10.0).powi(2)) / 12.0).exp()
-            + 0.9 * (-((x - 28.0).powi(2) + (y - 25.0).powi(2)) / 20.0).exp()
-            + 2.0 * (-((x - 30.0).powi(2) + (y - 8.0).powi(2)) / 6.0).exp()
-    })
+    grid.map_centres(bumpy_bed_at)
+}
+
+fn bumpy_bed_at(x: f64, y: f64) -> f64 {
+    0.3 * (x / 3.0).sin() * (y / 4.0).cos()
+        + 1.6 * (-((x - 12.0).powi(2) + (y - 10.0).powi(2)) / 12.0).exp()
+        + 0.9 * (-((x - 28.0).powi(2) + (y - 25.0).powi(2)) / 20.0).exp()
+        + 2.0 * (-((x - 30.0).powi(2) + (y - 8.0).powi(2)) / 6.0).exp()
 }
 
 fn lake_at_rest(scheme: Scheme) -> f64 {
@@ -49,6 +51,39 @@ fn t01_lake_at_rest_with_dry_islands_stays_at_rest() {
         let v = lake_at_rest(scheme);
         println!("lake at rest, {scheme}: largest speed after 1000 steps {v:.3e} m/s");
         assert!(v < 1e-10, "{scheme}: largest speed {v:e} m/s");
+    }
+}
+
+/// A lake at rest against free edges on all sides, with a dry knoll just inside the east edge
+/// (wet edge cells with a dry bank behind them): nothing leaves. fv2 continues a falling
+/// surface beyond a free edge; a dry bank behind must not count as one (it did, and the lake
+/// ran out at 0.18 m/s in the CLI lake test).
+#[test]
+fn t01c_lake_at_rest_against_free_edges_stays_at_rest() {
+    let grid = Grid::new(40, 36, 1.0, 1.0).unwrap();
+    let bed = grid.map_centres(|x, y| {
+        bumpy_bed_at(x, y) + 1.5 * (-((x - 37.0).powi(2) + (y - 20.0).powi(2)) / 8.0).exp()
+    });
+    let mut terrain = Terrain::new(&grid, bed, 0.03).unwrap();
+    let state = State::<f64>::from_level(&mut terrain, 1.0);
+    let banked = (0..grid.ny)
+        .filter(|&j| state.h[j * 40 + 39] > 0.0 && state.h[j * 40 + 38] == 0.0)
+        .count();
+    assert!(banked > 0, "a wet edge cell with a dry bank behind it");
+    for scheme in Scheme::ALL {
+        let mut b = backend(
+            &grid,
+            &terrain,
+            state.clone(),
+            scheme,
+            Boundaries::all(BoundaryKind::Free),
+            None,
+        );
+        run_steps(&mut b, 500).unwrap();
+        let v = max_speed(&b.state(), 1e-6);
+        println!("lake at rest against free edges, {scheme}: largest speed {v:.1e} m/s");
+        assert!(v < 1e-10, "{scheme}: {v} m/s");
+        assert_eq!(b.ledger().boundary_outflow_m3, 0.0, "{scheme}");
     }
 }
 

@@ -1193,6 +1193,7 @@ impl<R: Real> CpuBackend<R> {
             bc: self.cfg.boundaries,
             dx: R::c(self.grid.dx_m),
             dy: R::c(self.grid.dy_m),
+            h_dry: self.p.h_dry,
         };
         let (view, z, sx_fix, sy_fix) = (&view, &self.z, &self.sx_fix, &self.sy_fix);
         let line_x = |r: std::ops::Range<usize>| rows::Line {
@@ -1272,6 +1273,7 @@ impl<R: Real> CpuBackend<R> {
             bc: self.cfg.boundaries,
             dx: R::c(self.grid.dx_m),
             dy: R::c(self.grid.dy_m),
+            h_dry: self.p.h_dry,
         };
         let (view, z, sx, sy) = (&view, &self.z, &self.sx, &self.sy);
         let (fx_fix, fy_fix) = (&self.fx_fix, &self.fy_fix);

@@ -18,6 +18,8 @@ pub(crate) struct View<'a, R> {
     /// Cell sizes along x and y (for the normal-depth ghost's lowered bed).
     pub dx: R,
     pub dy: R,
+    /// Below this depth a cell is dry (its surface is not continued beyond a free edge).
+    pub h_dry: R,
 }
 
 /// How the ghost beyond a missing cell is made from the cell next to it.
@@ -91,15 +93,18 @@ impl<R: Real> View<'_, R> {
         }
     }
 
-    /// For second-order stencils, a free edge's copy continues the surface instead: the ghost
-    /// stands on a bed lowered by the surface drop from `inner` (the cell behind the edge cell)
-    /// to `edge`, so that the edge cell's surface slope, and with it the bed-slope source that
-    /// drives water out, is that of the interior (a flat copy left the edge cell without one:
-    /// fv2 drained a raining 1 % plane 17 % too slowly). A level surface gives a plain copy.
+    /// For second-order stencils, a free edge's copy continues a surface that falls towards
+    /// it: the ghost stands on a bed lowered by the surface drop from `inner` (the cell behind
+    /// the edge cell, when wet) to `edge`, so that the edge cell's surface slope, and with it the
+    /// bed-slope source that drives water out, is that of the interior (a flat copy left the
+    /// edge cell without one: fv2 drained a raining 1 % plane 17 % too slowly). A level or
+    /// rising surface, or a dry cell behind, gives the plain copy (so lakes rest, also against
+    /// a dry bank behind the edge cell).
     #[inline(always)]
-    fn continued(kind: Ghost<R>, edge: CellState<R>, inner: CellState<R>) -> Ghost<R> {
+    fn continued(&self, kind: Ghost<R>, edge: CellState<R>, inner: CellState<R>) -> Ghost<R> {
+        let fall = (inner.h + inner.z) - (edge.h + edge.z);
         match kind {
-            Ghost::Copy => Ghost::Lowered((inner.h + inner.z) - (edge.h + edge.z)),
+            Ghost::Copy if inner.h > self.h_dry && fall > R::zero() => Ghost::Lowered(fall),
             other => other,
         }
     }
@@ -166,7 +171,7 @@ impl<R: Real> View<'_, R> {
                 let outer = |q: isize, edge: CellState<R>, inner: CellState<R>| {
                     self.raw::<Y>(q, line).unwrap_or_else(|| {
                         Self::make(
-                            Self::continued(self.ghost_kind::<Y>(q, edge), edge, inner),
+                            self.continued(self.ghost_kind::<Y>(q, edge), edge, inner),
                             edge,
                         )
                     })
@@ -175,12 +180,12 @@ impl<R: Real> View<'_, R> {
             }
             (Some(l), None) => {
                 let ll = self.or_ghost::<Y>(ai - 2, line, l);
-                let kind = Self::continued(self.ghost_kind::<Y>(ai, l), l, ll);
+                let kind = self.continued(self.ghost_kind::<Y>(ai, l), l, ll);
                 Some([ll, l, Self::make(kind, l), Self::second(kind, l, ll)])
             }
             (None, Some(r)) => {
                 let rr = self.or_ghost::<Y>(ai + 1, line, r);
-                let kind = Self::continued(self.ghost_kind::<Y>(ai - 1, r), r, rr);
+                let kind = self.continued(self.ghost_kind::<Y>(ai - 1, r), r, rr);
                 Some([Self::second(kind, r, rr), Self::make(kind, r), r, rr])
             }
         }
@@ -196,7 +201,7 @@ impl<R: Real> View<'_, R> {
         // A missing side's ghost, seen from the other side's cell (or its ghost) as in `quad`.
         let ghost = |q: isize, other: Option<CellState<R>>| {
             let inner = other.unwrap_or_else(|| self.ghost::<Y>(2 * pi - q, c));
-            Self::make(Self::continued(self.ghost_kind::<Y>(q, c), c, inner), c)
+            Self::make(self.continued(self.ghost_kind::<Y>(q, c), c, inner), c)
         };
         Some([
             behind.unwrap_or_else(|| ghost(pi - 1, ahead)),
