@@ -1420,7 +1420,7 @@ fn validate_quick_writes_a_report_that_passes() {
     assert!(images >= 7, "{images} images linked");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
-    assert_eq!(json["results"].as_array().unwrap().len(), 90);
+    assert_eq!(json["results"].as_array().unwrap().len(), 99);
     // No overwriting by surprise; bad arguments are input errors.
     let o = bin()
         .args(["validate", "--quick", "--out"])
