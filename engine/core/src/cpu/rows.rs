@@ -298,8 +298,6 @@ pub(super) struct CellConsts<R> {
     pub dt: R,
     pub t_new: R,
     pub arrival_depth: R,
-    /// Rain depth falling on every active cell in this step (m); added in the last stage.
-    pub rain_m: R,
 }
 
 multiversion! {
@@ -397,9 +395,6 @@ fn fv_cells_into<R: Real, const SECOND: bool, const FINISH: bool>(
             h = half * (bh[k] + h);
             qx = half * (bqx[k] + qx);
             qy = half * (bqy[k] + qy);
-        }
-        if FINISH {
-            h = h + c.rain_m;
         }
         let hc = h.max(zero);
         let wet = active[k] && hc > p.h_dry;
@@ -597,7 +592,7 @@ fn inertial_cells_into<R: Real>(
     let half = R::c(0.5);
     let p = c.p;
     for k in 0..n {
-        let h = h0[k] + c.rx * (w[k] - e[k]) + c.ry * (s[k] - nn[k]) + c.rain_m;
+        let h = h0[k] + c.rx * (w[k] - e[k]) + c.ry * (s[k] - nn[k]);
         let hc = h.max(zero);
         let wet = active[k] && hc > p.h_dry;
         let qx = select(wet, half * (w[k] + e[k]), zero);
