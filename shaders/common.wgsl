@@ -45,7 +45,8 @@ struct Params {
     n_seg_faces: u32,
     n_track_faces: u32,
     n_sections: u32,
-    pad_d: u32,
+    // 1 when the model has rain (uniform or gridded): the `rain` pass runs after each step.
+    rain: u32,
 }
 
 // Time-step state, read and written on the device only; the host resets it per target time and
@@ -72,7 +73,8 @@ struct Control {
     frame_hi: u32,
     // Uniform rain fallen since the start of the run up to the end of the last step (m).
     rain_before: f32,
-    pad0: u32,
+    // Always 1.0 (set by the host): an opaque one for `two_sum_add` and `forcing::two_sum`.
+    one: f32,
     pad1: u32,
     pad2: u32,
     // Water budget of this call as compensated sums (hi, lo), m^3: boundary inflow, boundary
@@ -212,8 +214,11 @@ fn track(h: f32, speed: f32, t: f32, arrival_depth: f32, m: vec4<f32>) -> vec4<f
 
 // Error-free sum of two f32 (Knuth's TwoSum): the ledger's running totals are kept as
 // (hi, lo) pairs so that a long run does not lose the small terms of late steps.
+// The sum is multiplied by `control.one` (1.0, unknown to the compiler): shader compilers may
+// treat float arithmetic as associative (Mesa's NIR does unless an operation is marked exact,
+// which WGSL cannot say) and cancel `(a + x) - a` to `x`, which zeroes the error term.
 fn two_sum_add(acc: vec2<f32>, x: f32) -> vec2<f32> {
-    let s = acc.x + x;
+    let s = (acc.x + x) * control.one;
     let bp = s - acc.x;
     let err = (acc.x - (s - bp)) + (x - bp);
     let lo = acc.y + err;

@@ -1,8 +1,9 @@
 // forcing.wgsl — what the CPU backend applies after a step's update, in the same order
 // (Rust twin: the end of `CpuBackend::step`):
-//   rain_weights, rain_grid   gridded rain: the exact integral of the time-interpolated fields
-//                             over the step (Rust twins: `forcing::RainGrid::weights`,
-//                             `CpuBackend::apply_rain_grid`)
+//   rain_weights, rain        uniform and gridded rain (the exact integral of the
+//                             time-interpolated fields over the step), with a per-cell carry
+//                             of what f32 rounding leaves out (Rust twins:
+//                             `forcing::RainGrid::weights`, `CpuBackend::apply_rain`)
 //   sources                   point inflows (Rust twin: `CpuBackend::apply_sources`)
 //   infiltration              losses to the ground, never more than a cell holds
 //                             (Rust twin: `CpuBackend::apply_infiltration`)
@@ -23,6 +24,9 @@
 @group(0) @binding(23) var<storage, read> frames: array<f32>;
 @group(0) @binding(24) var<storage, read_write> frame_tw: array<f32>;
 @group(0) @binding(25) var<storage, read_write> rain_cum: array<f32>;
+// Per cell, the rain that rounding has not yet added to the depth (Rust twin:
+// `CpuBackend::rain_carry`).
+@group(0) @binding(31) var<storage, read_write> rain_carry: array<f32>;
 
 // Rust twin: `forcing::Series::at` — a series held constant before its first and after its
 // last point.
@@ -120,17 +124,43 @@ fn grid_rain_depth(k: u32) -> f32 {
     return r / 3.6e6;
 }
 
+// Knuth's TwoSum: (a + b rounded, its exact rounding error). Rust twin: `cpu::two_sum`. The sum
+// is multiplied by the opaque `control.one`, as in `two_sum_add` (else the compiler may cancel
+// the error term algebraically: on lavapipe all light rain on deep water was lost that way).
+fn two_sum(a: f32, b: f32) -> vec2<f32> {
+    let s = (a + b) * control.one;
+    let bp = s - a;
+    return vec2<f32>(s, (a - (s - bp)) + (b - bp));
+}
+
+// Rust twin: `CpuBackend::apply_rain` — this step's uniform and gridded rain onto every active
+// cell, with the part rounding leaves out carried to the cell's next rain (in f32 a step's
+// light rain is a fraction of an ulp of a deep cell's depth). The partials carry the CFL rate
+// and the gridded rain (the uniform rain is booked by `finish`).
 @compute @workgroup_size(256)
-fn rain_grid(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn rain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     var part = vec4<f32>(0.0);
     if k < params.cells && control.dt > 0.0 && mask[k] != 0u {
-        let dh = grid_rain_depth(k);
+        var g = 0.0;
+        if params.n_frames > 0u {
+            g = grid_rain_depth(k);
+        }
+        let dh = control.rain_step + g;
         if dh > 0.0 {
-            let hn = h[k] + dh;
+            let s = two_sum(h[k], dh + rain_carry[k]);
+            var hn = s.x;
+            var err = s.y;
+            if hn < 0.0 {
+                hn = 0.0;
+                err = 0.0;
+            }
             h[k] = hn;
-            rain_cum[k] = rain_cum[k] + dh;
-            part = vec4<f32>(cell_rate(hn, qx[k], qy[k]), dh, 0.0, 0.0);
+            rain_carry[k] = err;
+            if params.n_frames > 0u {
+                rain_cum[k] = rain_cum[k] + g;
+            }
+            part = vec4<f32>(cell_rate(hn, qx[k], qy[k]), g, 0.0, 0.0);
         }
     }
     reduce_partials(part, lid, wg.y * params.groups_x + wg.x);
@@ -242,9 +272,9 @@ fn potential_loss(m: vec4<f32>, f_cum: f32, dt: f32, p0: f32, p1: f32) -> f32 {
 fn infiltration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     let group = wg.y * params.groups_x + wg.x;
-    // Keep what `rain_grid` reduced into this workgroup's slot.
+    // Keep what `rain` reduced into this workgroup's slot.
     var part = vec4<f32>(0.0);
-    if params.n_frames > 0u && lid == 0u {
+    if params.rain != 0u && lid == 0u {
         part = partials[group];
     }
     let dt = control.dt;

@@ -366,9 +366,6 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
             qxn = 0.5 * (qx[k] + qxn);
             qyn = 0.5 * (qy[k] + qyn);
         }
-        if last {
-            hn = hn + control.rain_step;
-        }
         let hc = max(hn, 0.0);
         let wet = hc > params.h_dry;
         qxn = select(0.0, qxn, wet);

@@ -210,7 +210,7 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         let e = limited(j * (nx + 1u) + i + 1u, false);
         let s = limited(k, true);
         let nn = limited(k + nx, true);
-        let hn = h[k] + dt / params.dx * (w - e) + dt / params.dy * (s - nn) + control.rain_step;
+        let hn = h[k] + dt / params.dx * (w - e) + dt / params.dy * (s - nn);
         let hc = max(hn, 0.0);
         let wet = hc > params.h_dry;
         let qxn = select(0.0, 0.5 * (w + e), wet);

@@ -114,7 +114,7 @@ fn program(scheme: Scheme) -> &'static [(&'static str, Span, Need)] {
 /// The forcing passes after a step, each dispatched only when the model has that forcing.
 const FORCING_KERNELS: [(&str, Span); 5] = [
     ("rain_weights", Span::One),
-    ("rain_grid", Span::Cells),
+    ("rain", Span::Cells),
     ("sources", Span::One),
     ("infiltration", Span::Cells),
     ("forcing_finish", Span::One),
@@ -142,7 +142,8 @@ mod bind {
     pub const SEG_Q: usize = 28;
     pub const TRACK_FACES: usize = 29;
     pub const TRACKED: usize = 30;
-    pub const COUNT: usize = 31;
+    pub const RAIN_CARRY: usize = 31;
+    pub const COUNT: usize = 32;
     /// Read-only bindings; the rest are read-write (0 is uniform).
     pub const READ_ONLY: [usize; 11] = [5, 6, 7, 13, 19, 20, 21, 23, 26, 27, 29];
 }
@@ -775,6 +776,11 @@ impl GpuBackend {
         }
         self.params.infiltration = u32::from(infiltrates);
         self.params.n_frames = frame_times.len() as u32;
+        let rains = forcing.rain_mm_h.is_some() || forcing.rain_grid.is_some();
+        self.params.rain = u32::from(rains);
+        if rains {
+            self.buf[bind::RAIN_CARRY] = make("rain carry", &vec![0u8; 4 * cells]);
+        }
         if let Some((f, tw, cum)) = grid_bufs {
             self.buf[bind::FRAMES] = f;
             self.buf[bind::FRAME_TW] = tw;
@@ -817,12 +823,13 @@ impl GpuBackend {
             .filter(|k| needed(k.2))
             .map(|k| (k.0, size_of(k.1, p.n_seg_faces)))
             .collect();
+        let rains = p.rain != 0;
         let wanted = [
             gridded,
-            gridded,
+            rains,
             p.n_sources > 0,
             infiltrates,
-            gridded || infiltrates,
+            rains || infiltrates,
         ];
         for ((name, span), want) in FORCING_KERNELS.iter().zip(wanted) {
             if want {
@@ -1441,6 +1448,9 @@ impl Backend for GpuBackend {
         if self.params.n_frames > 0 {
             want.push(("rain_cum_m", bind::RAIN_CUM, 4 * cells));
         }
+        if self.params.rain != 0 {
+            want.push(("rain_carry_m", bind::RAIN_CARRY, 4 * cells));
+        }
         let srcs: Vec<(&wgpu::Buffer, u64)> =
             want.iter().map(|(_, b, n)| (&self.buf[*b], *n)).collect();
         let bytes = self.read_back(&srcs).map_err(Self::runtime)?;
@@ -1579,6 +1589,14 @@ impl Backend for GpuBackend {
                     )));
                 }
             }
+        }
+        if self.params.rain != 0 {
+            // Absent from a checkpoint of a run without rain: nothing was carried.
+            let carry = match c.array("rain_carry_m") {
+                Some(_) => get("rain_carry_m", cells)?,
+                None => vec![0.0f32; cells],
+            };
+            q.write_buffer(&self.buf[bind::RAIN_CARRY], 0, bytemuck::cast_slice(&carry));
         }
         let tracked: Vec<[f32; 2]> = h
             .tracked_m3

@@ -41,12 +41,13 @@ pub struct Params {
     pub n_seg_faces: u32,
     pub n_track_faces: u32,
     pub n_sections: u32,
-    pub pad_d: u32,
+    /// 1 when the model has rain (uniform or gridded).
+    pub rain: u32,
 }
 
 /// Time-step state on the device. WGSL twin: `common.wgsl::Control`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
 pub struct Control {
     pub remaining: f32,
     pub elapsed: f32,
@@ -63,12 +64,23 @@ pub struct Control {
     pub frame_hi: u32,
     /// Uniform rain fallen since the start of the run (m), up to the end of the last step.
     pub rain_before: f32,
-    pub pad0: u32,
+    /// Always 1.0: an opaque one for the shaders' error-free sums (see `common.wgsl`).
+    pub one: f32,
     pub pad1: u32,
     pub pad2: u32,
     /// Inflow, outflow, rain, positivity correction, point sources, infiltration (m^3) of
     /// this call, as (hi, lo) pairs.
     pub ledger: [[f32; 2]; 6],
+}
+
+impl Default for Control {
+    /// Everything zero but `one`.
+    fn default() -> Self {
+        Self {
+            one: 1.0,
+            ..Zeroable::zeroed()
+        }
+    }
 }
 
 /// Boundary kinds as the shaders number them.
@@ -152,7 +164,7 @@ mod tests {
             n_seg_faces,
             n_track_faces,
             n_sections,
-            pad_d
+            rain
         );
         assert_eq!(wgsl, rust);
         assert_eq!(size as usize, size_of::<Params>());
@@ -176,7 +188,7 @@ mod tests {
             frame_lo,
             frame_hi,
             rain_before,
-            pad0,
+            one,
             pad1,
             pad2,
             ledger
