@@ -4,7 +4,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use basintwin_core::{Backend, Boundaries, BoundaryKind, Manning, Scheme, State, Terrain};
+use basintwin_core::{
+    Backend, Boundaries, BoundaryKind, Forcing, Manning, RainGrid, Scheme, Series, State, Terrain,
+};
 use basintwin_engine_tests::backend;
 
 struct Counting;
@@ -43,8 +45,19 @@ fn time_loop_does_not_allocate() {
     let depth = grid.map_centres(|x, _| if x < 20.0 { 1.0 } else { 0.0 });
     let mut bc = Boundaries::walls();
     bc.east = BoundaryKind::Free;
+    // Rain, uniform and gridded, as well (its pass keeps a per-cell carry).
+    let cells = grid.cells();
+    let rain_grid = RainGrid::new(
+        vec![0.0, 5.0],
+        vec![
+            vec![20.0; cells],
+            (0..cells).map(|k| (k % 7) as f32).collect(),
+        ],
+        cells,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     for scheme in Scheme::ALL {
-        for threads in [1, 2] {
+        for (threads, rain) in [(1, false), (2, false), (1, true), (2, true)] {
             let mut b = backend(
                 &grid,
                 &terrain,
@@ -53,6 +66,14 @@ fn time_loop_does_not_allocate() {
                 bc,
                 Some(threads),
             );
+            if rain {
+                b.set_forcing(Forcing {
+                    rain_mm_h: Some(Series::constant(30.0)),
+                    rain_grid: Some(rain_grid.clone()),
+                    ..Forcing::default()
+                })
+                .unwrap_or_else(|e| panic!("{e}"));
+            }
             assert!(
                 ALLOCATIONS.load(Ordering::Relaxed) > 0,
                 "the counter counts"
@@ -66,7 +87,7 @@ fn time_loop_does_not_allocate() {
             assert!(b.steps() > steps + 20, "{scheme}: too few steps to tell");
             assert_eq!(
                 allocated, 0,
-                "{scheme}, {threads} threads: {allocated} allocations in the time loop"
+                "{scheme}, {threads} threads, rain {rain}: {allocated} allocations in the time loop"
             );
         }
     }

@@ -1099,66 +1099,80 @@ impl<R: Real> CpuBackend<R> {
         let inv_dy = R::c(1.0 / self.grid.dy_m);
         let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
         let c = &mut self.cur;
-        let cum = &mut self.rain_cum;
-        let has_cum = !cum.is_empty();
-        let cum_rows: Vec<&mut [f64]> = if has_cum {
-            cum.chunks_mut(nx).collect()
-        } else {
-            (0..self.grid.ny).map(|_| <&mut [f64]>::default()).collect()
-        };
-        c.h.par_chunks_mut(nx)
-            .zip(c.qx.par_chunks(nx))
-            .zip(c.qy.par_chunks(nx))
-            .zip(c.u.par_chunks_mut(nx))
-            .zip(c.v.par_chunks_mut(nx))
-            .zip(self.rain_rows.par_iter_mut())
-            .zip(self.rain_carry.par_chunks_mut(nx))
-            .zip(cum_rows.into_par_iter())
-            .enumerate()
-            .for_each(|(j, (((((((h, qx), qy), u), v), sums), carry), cum_row))| {
-                let (mut fallen, mut added, mut rate) = (0.0f64, 0.0f64, 0.0f64);
-                for i in 0..nx {
-                    let k = j * nx + i;
-                    if !active[k] {
-                        continue;
-                    }
-                    let mut dh = uniform;
-                    if let Some(frames) = frames {
-                        let mut r = 0.0f64;
-                        for &(f, wt) in w {
-                            r += wt * f64::from(frames[f][k]);
-                        }
-                        let g = R::c(r / 3.6e6);
-                        dh = dh + g;
-                        cum_row[i] += g.f64();
-                    }
-                    if dh <= R::zero() {
-                        // Not raining here: the carry waits (it is at most half an ulp).
-                        continue;
-                    }
-                    fallen += dh.f64();
-                    // A carry from rounding up is negative; where the cell has drained since
-                    // (infiltration), it is dropped rather than taken from the bed.
-                    let (sum, err) = two_sum(h[i], dh + carry[i]);
-                    let (sum, err) = if sum < R::zero() {
-                        (R::zero(), R::zero())
-                    } else {
-                        (sum, err)
-                    };
-                    added += (sum - h[i]).f64();
-                    h[i] = sum;
-                    carry[i] = err;
-                    u[i] = numerics::velocity(h[i], qx[i], p.h_dry);
-                    v[i] = numerics::velocity(h[i], qy[i], p.h_dry);
-                    let rk = if inertial {
-                        cfl::inertial_rate(h[i], inv_dmin, p.g, p.h_dry)
-                    } else {
-                        cfl::fv_rate(h[i], qx[i], qy[i], inv_dx, inv_dy, p.g, p.h_dry)
-                    };
-                    rate = rate.max(rk.f64());
+        // One row: rain fallen, depth added, largest CFL rate. `cum_row` is empty without
+        // gridded rain.
+        let row = |j: usize,
+                   h: &mut [R],
+                   qx: &[R],
+                   qy: &[R],
+                   u: &mut [R],
+                   v: &mut [R],
+                   carry: &mut [R],
+                   cum_row: &mut [f64]|
+         -> (f64, f64, f64) {
+            let (mut fallen, mut added, mut rate) = (0.0f64, 0.0f64, 0.0f64);
+            for i in 0..nx {
+                let k = j * nx + i;
+                if !active[k] {
+                    continue;
                 }
-                *sums = (fallen, added, rate);
+                let mut dh = uniform;
+                if let Some(frames) = frames {
+                    let mut r = 0.0f64;
+                    for &(f, wt) in w {
+                        r += wt * f64::from(frames[f][k]);
+                    }
+                    let g = R::c(r / 3.6e6);
+                    dh = dh + g;
+                    cum_row[i] += g.f64();
+                }
+                if dh <= R::zero() {
+                    // Not raining here: the carry waits (it is at most half an ulp).
+                    continue;
+                }
+                fallen += dh.f64();
+                // A carry from rounding up is negative; where the cell has drained since
+                // (infiltration), it is dropped rather than taken from the bed.
+                let (sum, err) = two_sum(h[i], dh + carry[i]);
+                let (sum, err) = if sum < R::zero() {
+                    (R::zero(), R::zero())
+                } else {
+                    (sum, err)
+                };
+                added += (sum - h[i]).f64();
+                h[i] = sum;
+                carry[i] = err;
+                u[i] = numerics::velocity(h[i], qx[i], p.h_dry);
+                v[i] = numerics::velocity(h[i], qy[i], p.h_dry);
+                let rk = if inertial {
+                    cfl::inertial_rate(h[i], inv_dmin, p.g, p.h_dry)
+                } else {
+                    cfl::fv_rate(h[i], qx[i], qy[i], inv_dx, inv_dy, p.g, p.h_dry)
+                };
+                rate = rate.max(rk.f64());
+            }
+            (fallen, added, rate)
+        };
+        let rows =
+            c.h.par_chunks_mut(nx)
+                .zip(c.qx.par_chunks(nx))
+                .zip(c.qy.par_chunks(nx))
+                .zip(c.u.par_chunks_mut(nx))
+                .zip(c.v.par_chunks_mut(nx))
+                .zip(self.rain_rows.par_iter_mut())
+                .zip(self.rain_carry.par_chunks_mut(nx))
+                .enumerate();
+        if self.rain_cum.is_empty() {
+            rows.for_each(|(j, ((((((h, qx), qy), u), v), sums), carry))| {
+                *sums = row(j, h, qx, qy, u, v, carry, &mut []);
             });
+        } else {
+            rows.zip(self.rain_cum.par_chunks_mut(nx)).for_each(
+                |((j, ((((((h, qx), qy), u), v), sums), carry)), cum_row)| {
+                    *sums = row(j, h, qx, qy, u, v, carry, cum_row);
+                },
+            );
+        }
         let (mut fallen, mut added) = (0.0, 0.0);
         for &(f, a, rate) in &self.rain_rows {
             fallen += f;
