@@ -142,6 +142,25 @@ impl<R: Real> View<'_, R> {
         }
     }
 
+    /// The cell at position `p` or, where it is missing, the ghost of `edge` there as the
+    /// second-order stencils make it (a free edge continued from `inner`, the cell on the far
+    /// side of `edge`).
+    #[inline(always)]
+    fn or_continued<const Y: bool>(
+        &self,
+        p: isize,
+        line: usize,
+        edge: CellState<R>,
+        inner: CellState<R>,
+    ) -> CellState<R> {
+        self.raw::<Y>(p, line).unwrap_or_else(|| {
+            Self::make(
+                self.continued(self.ghost_kind::<Y>(p, edge), edge, inner),
+                edge,
+            )
+        })
+    }
+
     /// The two cells on either side of face `a` (between positions `a-1` and `a`); `None` when
     /// neither is active.
     #[inline(always)]
@@ -167,17 +186,12 @@ impl<R: Real> View<'_, R> {
         let ai = a as isize;
         match (self.raw::<Y>(ai - 1, line), self.raw::<Y>(ai, line)) {
             (None, None) => None,
-            (Some(l), Some(r)) => {
-                let outer = |q: isize, edge: CellState<R>, inner: CellState<R>| {
-                    self.raw::<Y>(q, line).unwrap_or_else(|| {
-                        Self::make(
-                            self.continued(self.ghost_kind::<Y>(q, edge), edge, inner),
-                            edge,
-                        )
-                    })
-                };
-                Some([outer(ai - 2, l, r), l, r, outer(ai + 1, r, l)])
-            }
+            (Some(l), Some(r)) => Some([
+                self.or_continued::<Y>(ai - 2, line, l, r),
+                l,
+                r,
+                self.or_continued::<Y>(ai + 1, line, r, l),
+            ]),
             (Some(l), None) => {
                 let ll = self.or_ghost::<Y>(ai - 2, line, l);
                 let kind = self.continued(self.ghost_kind::<Y>(ai, l), l, ll);
@@ -197,16 +211,14 @@ impl<R: Real> View<'_, R> {
     pub fn triple<const Y: bool>(&self, p: usize, line: usize) -> Option<[CellState<R>; 3]> {
         let pi = p as isize;
         let c = self.raw::<Y>(pi, line)?;
-        let (behind, ahead) = (self.raw::<Y>(pi - 1, line), self.raw::<Y>(pi + 1, line));
-        // A missing side's ghost, seen from the other side's cell (or its ghost) as in `quad`.
-        let ghost = |q: isize, other: Option<CellState<R>>| {
-            let inner = other.unwrap_or_else(|| self.ghost::<Y>(2 * pi - q, c));
-            Self::make(self.continued(self.ghost_kind::<Y>(q, c), c, inner), c)
-        };
+        // A missing side's ghost is continued from the other side's cell (or its plain ghost),
+        // as in `quad`.
+        let behind = self.or_ghost::<Y>(pi - 1, line, c);
+        let ahead = self.or_ghost::<Y>(pi + 1, line, c);
         Some([
-            behind.unwrap_or_else(|| ghost(pi - 1, ahead)),
+            self.or_continued::<Y>(pi - 1, line, c, ahead),
             c,
-            ahead.unwrap_or_else(|| ghost(pi + 1, behind)),
+            self.or_continued::<Y>(pi + 1, line, c, behind),
         ])
     }
 }

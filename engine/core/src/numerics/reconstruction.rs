@@ -7,13 +7,8 @@
 
 use crate::real::Real;
 
-/// Interface bed and the two reconstructed depths `(z_f, h*_l, h*_r)`.
-#[inline(always)]
-pub fn hydrostatic<R: Real>(hl: R, zl: R, hr: R, zr: R) -> (R, R, R) {
-    hydrostatic_eta(hl + zl, zl, hr + zr, zr)
-}
-
-/// The same from the surface levels `eta` and beds of the two sides: `h* = max(0, eta - z_f)`.
+/// Interface bed and the two reconstructed depths `(z_f, h*_l, h*_r)` from the surface levels
+/// `eta` and beds of the two sides: `h* = max(0, eta - z_f)`.
 /// Two sides at one level get bitwise equal depths whatever the beds (the same subtraction),
 /// which is what keeps a lake at rest exactly at rest in f32.
 #[inline(always)]
@@ -63,13 +58,13 @@ mod tests {
 
     #[test]
     fn lake_at_rest_is_reconstructed_exactly() {
-        let (zf, hl, hr) = hydrostatic(1.0, 2.0, 0.5, 2.5);
+        let (zf, hl, hr) = hydrostatic_eta(3.0, 2.0, 3.0, 2.5);
         assert_eq!((zf, hl, hr), (2.5, 0.5, 0.5));
     }
 
     #[test]
     fn never_negative() {
-        let (_, hl, hr) = hydrostatic(0.1, 0.0, 0.0, 3.0);
+        let (_, hl, hr) = hydrostatic_eta(0.1, 0.0, 3.0, 3.0);
         assert_eq!((hl, hr), (0.0, 0.0));
     }
 
