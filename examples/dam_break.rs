@@ -6,8 +6,8 @@
 use std::process::ExitCode;
 
 use basintwin_core::{
-    Backend, CpuBackend, OutputSchedule, Precision, Real, RunSummary, Scheme, SolverConfig, State,
-    cases, run,
+    Backend, CpuBackend, FnRecorder, Output, OutputPlan, OutputSchedule, Precision, Real,
+    RecordError, Recorders, RunSummary, Scheme, SolverConfig, State, cases, run,
 };
 
 fn main() -> ExitCode {
@@ -47,7 +47,11 @@ fn main_inner() -> Result<(), String> {
     Ok(())
 }
 
-fn simulate<R: Real>(scheme: Scheme, nx: usize, ny: usize) -> basintwin_core::Result<RunSummary> {
+fn simulate<R: Real>(
+    scheme: Scheme,
+    nx: usize,
+    ny: usize,
+) -> Result<RunSummary, Box<dyn std::error::Error>> {
     let case = cases::valley_dam_break(nx, ny, 20.0)?;
     println!(
         "{}: {} x {} cells of 20 m, scheme {scheme}, {}",
@@ -64,7 +68,8 @@ fn simulate<R: Real>(scheme: Scheme, nx: usize, ny: usize) -> basintwin_core::Re
         None,
     )?;
     let schedule = OutputSchedule::every(300.0, 1800.0)?;
-    let summary = run(&mut backend, &schedule, |out| {
+    let plan = OutputPlan::from_schedule(&schedule);
+    let mut progress = FnRecorder(|out: &Output<'_, R>| -> Result<(), RecordError> {
         let wet = out.state.h.iter().filter(|h| h.f64() > 0.01).count();
         println!(
             "  t = {:>6.0} s  steps {:>6}  flooded cells {:>7}  volume {:>12.1} m^3  balance error {:.1e}",
@@ -74,8 +79,14 @@ fn simulate<R: Real>(scheme: Scheme, nx: usize, ny: usize) -> basintwin_core::Re
             out.ledger.volume_m3,
             out.ledger.relative_error()
         );
-        Ok::<(), basintwin_core::CoreError>(())
-    })?;
+        Ok(())
+    });
+    let outcome = run(
+        &mut backend,
+        &plan,
+        &mut Recorders::new().with(&mut progress),
+    )?;
+    let summary = outcome.summary().clone();
     let mut maxima = basintwin_core::Maxima::new(case.grid.cells());
     backend.read_maxima(&mut maxima)?;
     let reached = maxima.arrival_s.iter().filter(|a| !a.is_nan()).count();

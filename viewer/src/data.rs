@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
+use basintwin_io::run_folder::{GaugeTable, RunFolder};
 use basintwin_io::{SnapshotFields, SnapshotReader};
 use bevy::prelude::Resource;
 
@@ -87,7 +88,7 @@ pub fn snapshots_path(arg: &Path) -> PathBuf {
     if arg.is_file() || arg.extension().is_some_and(|e| e == "h5") {
         arg.to_path_buf()
     } else {
-        arg.join("snapshots.h5")
+        RunFolder::new(arg).snapshots()
     }
 }
 
@@ -200,7 +201,7 @@ impl RunData {
             return Ok(true);
         }
         // A run that has just finished: its complete gauge series.
-        if !self.gauges_from_csv && self.dir.join("summary.json").is_file() {
+        if !self.gauges_from_csv && RunFolder::new(&self.dir).summary().is_file() {
             if self.gauges.is_empty() {
                 self.gauges = self.load_gauges(None)?;
             }
@@ -211,20 +212,11 @@ impl RunData {
     }
 
     fn load_gauges(&self, scenario: Option<&Path>) -> Result<Vec<Gauge>> {
-        let summary = self.dir.join("summary.json");
+        let folder = RunFolder::new(&self.dir);
         let mut out = Vec::new();
-        if summary.is_file() {
-            let text = std::fs::read_to_string(&summary)
-                .with_context(|| format!("{}: cannot read", summary.display()))?;
-            let v: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not JSON", summary.display()))?;
-            for g in v["gauges"].as_array().into_iter().flatten() {
-                let (Some(name), Some(x), Some(y)) =
-                    (g["name"].as_str(), g["x"].as_f64(), g["y"].as_f64())
-                else {
-                    continue;
-                };
-                out.push(self.gauge(name, x, y, g["warning_level_m"].as_f64()));
+        if folder.summary().is_file() {
+            for g in folder.read_summary()?.gauges {
+                out.push(self.gauge(&g.name, g.x, g.y, g.warning_level_m));
             }
             return Ok(out);
         }
@@ -236,7 +228,7 @@ impl RunData {
                 .find(|p| p.is_file())
         });
         if let Some(p) = path
-            && let Ok(sc) = basintwin_cli::scenario::load(&p)
+            && let Ok(sc) = basintwin_runner::scenario::load(&p)
         {
             for g in &sc.gauges {
                 out.push(self.gauge(&g.name, g.x, g.y, g.warning_level_m));
@@ -256,38 +248,20 @@ impl RunData {
         }
     }
 
-    /// Reads `gauges.csv` (`time_s, NAME_depth_m, NAME_level_m, NAME_speed_m_s, ...`); false
-    /// when there is none.
+    /// Reads the run's gauge table (levels by gauge name); false when there is none.
     fn read_gauges_csv(&mut self) -> Result<bool> {
-        let path = self.dir.join("gauges.csv");
+        let path = RunFolder::new(&self.dir).gauges();
         if !path.is_file() || self.gauges.is_empty() {
             return Ok(false);
         }
-        let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-        let cols: Vec<Option<usize>> = self
-            .gauges
-            .iter()
-            .map(|g| {
-                let want = format!("{}_level_m", g.name);
-                header.iter().position(|h| *h == want)
-            })
-            .collect();
-        let mut series = vec![Vec::new(); self.gauges.len()];
-        for line in lines {
-            let f: Vec<&str> = line.split(',').collect();
-            let Some(t) = f.first().and_then(|s| s.parse::<f64>().ok()) else {
-                continue;
-            };
-            for (s, c) in series.iter_mut().zip(&cols) {
-                if let Some(v) = c.and_then(|c| f.get(c)).and_then(|s| s.parse::<f64>().ok()) {
-                    s.push((t, v));
-                }
-            }
-        }
-        for (g, s) in self.gauges.iter_mut().zip(series) {
-            g.series = s;
+        let table = GaugeTable::read(&path)?;
+        for g in &mut self.gauges {
+            g.series = table
+                .names
+                .iter()
+                .position(|n| *n == g.name)
+                .map(|k| table.levels(k))
+                .unwrap_or_default();
         }
         Ok(true)
     }

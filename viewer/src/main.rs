@@ -101,7 +101,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             let input = e.downcast_ref::<InputError>().is_some()
-                || e.downcast_ref::<basintwin_cli::scenario::Problems>()
+                || e.downcast_ref::<basintwin_runner::scenario::Problems>()
                     .is_some()
                 || e.downcast_ref::<basintwin_io::IoError>()
                     .is_some_and(|i| i.is_input_error());
@@ -111,6 +111,7 @@ fn main() -> ExitCode {
 }
 
 fn start(cli: Cli) -> Result<ExitCode> {
+    use basintwin_io::run_folder::SNAPSHOTS;
     let input = |m: String| anyhow!(InputError(m));
     let color_mode = ColorMode::parse(&cli.color).ok_or_else(|| {
         input(format!(
@@ -173,7 +174,7 @@ fn start(cli: Cli) -> Result<ExitCode> {
     };
     if cli.run.is_some() && !basintwin_viewer::data::snapshots_path(&dir).exists() {
         return Err(input(format!(
-            "{}: no snapshots.h5 there (expected a basintwin run's output folder or its snapshots.h5)",
+            "{}: no {SNAPSHOTS} there (expected a basintwin run's output folder or its {SNAPSHOTS})",
             dir.display()
         )));
     }

@@ -33,7 +33,7 @@ impl LiveRun {
     /// Starts `scenario` on a background thread (`backend` cpu or gpu; `overwrite` an earlier
     /// run's results) and returns once its first snapshot is on disk.
     pub fn start(scenario: &Path, backend: Option<&str>, overwrite: bool) -> Result<Self> {
-        let mut sc = basintwin_cli::scenario::load(scenario)?;
+        let mut sc = basintwin_runner::scenario::load(scenario)?;
         if let Some(b) = backend {
             sc.backend = b.to_string();
         }
@@ -43,9 +43,9 @@ impl LiveRun {
         std::thread::Builder::new()
             .name("basintwin-live-run".into())
             .spawn(move || {
-                let r = basintwin_cli::run::run_scenario(
+                let r = basintwin_runner::run::run_scenario(
                     &sc,
-                    basintwin_cli::run::RunOptions {
+                    basintwin_runner::run::RunOptions {
                         threads: None,
                         overwrite,
                         resume: false,
@@ -68,7 +68,7 @@ impl LiveRun {
 
     fn wait_first_snapshot(&self) -> Result<()> {
         // The folder may not exist yet.
-        let path = self.out.join("snapshots.h5");
+        let path = basintwin_io::RunFolder::new(&self.out).snapshots();
         loop {
             // The state first: a run that ends between the two looks is looked at once more.
             let state = self.state();

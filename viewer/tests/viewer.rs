@@ -29,12 +29,12 @@ fn viewer() -> Command {
 
 /// The dam-break example's first half hour, written to `dir`.
 fn dam_break_run(dir: &Path) {
-    let mut sc = basintwin_cli::scenario::load(&repo().join("examples/dam_break.toml")).unwrap();
+    let mut sc = basintwin_runner::scenario::load(&repo().join("examples/dam_break.toml")).unwrap();
     sc.output_dir = dir.to_path_buf();
     sc.duration_s = 1800.0;
-    basintwin_cli::run::run_scenario(
+    basintwin_runner::run::run_scenario(
         &sc,
-        basintwin_cli::run::RunOptions {
+        basintwin_runner::run::RunOptions {
             threads: None,
             overwrite: true,
             resume: false,

@@ -7,7 +7,7 @@ use anyhow::{Result, anyhow};
 use basintwin_core::{CpuBackend, Real, Scheme, SolverConfig, State, cases};
 use clap::Args;
 
-use crate::run::InputError;
+use basintwin_runner::run::InputError;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {

@@ -3,7 +3,8 @@
 //! Exit codes: 0 done, 1 the simulation failed (e.g. instability), 2 bad input, 130 stopped by
 //! Ctrl-C after saving the results up to then.
 
-use basintwin_cli::{bench, run, scenario, validate};
+use basintwin_cli::{bench, validate};
+use basintwin_runner::{run, scenario};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,13 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario to its end and write its results.
-    #[command(
-        after_help = "Example:\n  basintwin run examples/dam_break.toml --output out/dam_break --overwrite\n\n\
-        Writes snapshots.h5 (NetCDF-4/CF), max_depth.tif, max_speed.tif, max_hazard.tif,\n\
-        arrival_time.tif, gauges.csv (when the scenario has gauges) and summary.json.\n\
-        Ctrl-C stops after the current step and saves checkpoint.bin; continue with\n  \
-        basintwin run examples/dam_break.toml --output out/dam_break --resume"
-    )]
+    #[command(after_help = run_help())]
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -105,14 +100,23 @@ enum Command {
     },
 }
 
+/// `run --help`'s example and the files a run writes (named by the run-folder contract).
+fn run_help() -> String {
+    use basintwin_io::run_folder::{CHECKPOINT, FLOOD_MAPS, GAUGES, SNAPSHOTS, SUMMARY};
+    format!(
+        "Example:\n  basintwin run examples/dam_break.toml --output out/dam_break --overwrite\n\n\
+        Writes {SNAPSHOTS} (NetCDF-4/CF), {}, {GAUGES} (when the scenario has gauges) and\n\
+        {SUMMARY}. Ctrl-C stops after the current step and saves {CHECKPOINT} (so do\n\
+        output.checkpoint_interval_s, periodically); continue with\n  \
+        basintwin run examples/dam_break.toml --output out/dam_break --resume",
+        FLOOD_MAPS.join(", ")
+    )
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<run::Interrupted>().is_some() => {
-            eprintln!("{e:#}");
-            ExitCode::from(130)
-        }
+        Ok(code) => code,
         Err(e) => {
             let input = e.downcast_ref::<run::InputError>().is_some()
                 || e.downcast_ref::<scenario::Problems>().is_some()
@@ -130,7 +134,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<()> {
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run {
             scenario,
@@ -162,7 +166,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             })
             .ok()
             .map(|_| flag);
-            run::run_scenario(
+            let end = run::run_scenario(
                 &sc,
                 run::RunOptions {
                     threads,
@@ -173,11 +177,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     interrupt,
                 },
             )?;
-            Ok(())
+            match end.interrupted_at_s {
+                Some(t) => {
+                    eprintln!("{}", run::interrupted_message(&sc, t));
+                    Ok(ExitCode::from(130))
+                }
+                None => Ok(ExitCode::SUCCESS),
+            }
         }
         Command::Check { scenario } => {
             let sc = scenario::load(&scenario)?;
-            let model = run::load_model(&sc)?;
+            let model = basintwin_runner::load_model(&sc)?;
             for w in sc.warnings.iter().chain(&model.warnings) {
                 println!("{}: warning: {w}", scenario.display());
             }
@@ -195,15 +205,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 sc.output_interval_s,
                 sc.gauges.len()
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Info { raster } => {
             let info = basintwin_io::raster_info(&raster)?;
             println!("{info}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Bench(args) => bench::run(args),
-        Command::Validate(args) => validate::run(args),
+        Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Validate(args) => validate::run(args).map(|()| ExitCode::SUCCESS),
         Command::MakeDem {
             kind,
             out,
@@ -254,7 +264,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 "{}: {kind} terrain, {nx} x {ny} cells of {cell} m (UTM zone 31N)",
                 out.display()
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

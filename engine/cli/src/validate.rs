@@ -39,11 +39,11 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow};
 use basintwin_core::analytic::{MacDonald, StepDamBreak, ThackerPlanar, dam_break};
 use basintwin_core::{
-    Backend, Boundaries, BoundaryKind, CpuBackend, Grid, Real, Scheme, SolverConfig, State, Terrain,
+    Backend, Boundaries, BoundaryKind, Grid, Real, Scheme, SolverConfig, State, Terrain,
 };
 use clap::Args;
 
-use crate::run::InputError;
+use basintwin_runner::run::InputError;
 
 const G: f64 = 9.81;
 
@@ -504,13 +504,13 @@ fn plot_file(
     file: String,
     title: &str,
     labels: (&str, &str),
-    curves: &[crate::plot::Curve],
+    curves: &[basintwin_runner::plot::Curve],
     log: bool,
 ) -> Option<String> {
     if curves.is_empty() {
         return None;
     }
-    match crate::plot::xy(&out.join(&file), title, labels, curves, log) {
+    match basintwin_runner::plot::xy(&out.join(&file), title, labels, curves, log) {
         Ok(true) => Some(file),
         Ok(false) => None,
         Err(e) => {
@@ -596,34 +596,50 @@ fn run_one(case: Case, scheme: Scheme, backend: &str, precision: &str, n: usize)
         };
         (state, terrain)
     }
-    let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
-    match (backend, precision) {
-        ("cpu", "f64") => {
-            let (st, terrain) = state::<f64>(&s);
-            let mut b =
-                CpuBackend::<f64>::new(s.grid.clone(), &terrain, st, cfg, None).map_err(input)?;
-            b.set_forcing(s.forcing.clone()).map_err(input)?;
-            finish(b, &s, case, scheme, "cpu")
+    struct Case1<'a> {
+        s: &'a Setup,
+        case: Case,
+        scheme: Scheme,
+        backend: &'a str,
+    }
+    impl basintwin_runner::BackendJob for Case1<'_> {
+        type Output = Row;
+        fn initial_state<R: Real>(&self, terrain: &mut Terrain) -> State<R> {
+            let (st, t) = state::<R>(self.s);
+            *terrain = t;
+            st
         }
-        ("cpu", _) => {
-            let (st, terrain) = state::<f32>(&s);
-            let mut b =
-                CpuBackend::<f32>::new(s.grid.clone(), &terrain, st, cfg, None).map_err(input)?;
-            b.set_forcing(s.forcing.clone()).map_err(input)?;
-            finish(b, &s, case, scheme, "cpu")
-        }
-        _ => {
-            let ctx =
-                basintwin_gpu::GpuContext::new(std::env::var("BASINTWIN_ADAPTER").ok().as_deref())
-                    .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
-            let (st, terrain) = state::<f32>(&s);
-            let mut b = basintwin_gpu::GpuBackend::new(ctx, s.grid.clone(), &terrain, st, cfg)
-                .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
-            b.set_forcing(s.forcing.clone())
-                .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
-            finish(b, &s, case, scheme, "gpu")
+        fn run<B: Backend>(self, b: B) -> Result<Row> {
+            finish(b, self.s, self.case, self.scheme, self.backend)
         }
     }
+    let inp = basintwin_runner::BackendInput {
+        grid: &s.grid,
+        terrain: &s.terrain,
+        solver: &cfg,
+        forcing: Some(&s.forcing),
+        tracked: &[],
+        threads: None,
+        interrupt: None,
+        context: String::new(),
+    };
+    let job = Case1 {
+        s: &s,
+        case,
+        scheme,
+        backend,
+    };
+    basintwin_runner::dispatch(choice(backend, precision)?, &inp, job)
+}
+
+/// The backend of a `--backend` and `--precision` pair.
+fn choice(backend: &str, precision: &str) -> Result<basintwin_runner::BackendChoice> {
+    let p = if precision == "f64" {
+        basintwin_core::Precision::F64
+    } else {
+        basintwin_core::Precision::F32
+    };
+    basintwin_runner::BackendChoice::new(backend, p).map_err(|m| anyhow!(InputError(m)))
 }
 
 /// Cases where a scheme does not reach its order, measured and explained: the L1 bound it is
@@ -761,12 +777,12 @@ pub fn run(args: ValidateArgs) -> Result<()> {
                     ));
                 }
                 let label = format!("{scheme} {b} {p}");
-                err_curves.push(crate::plot::Curve {
+                err_curves.push(basintwin_runner::plot::Curve {
                     name: label.clone(),
                     points: series.iter().map(|r| (r.cells as f64, r.l1_m)).collect(),
                     dashed: false,
                 });
-                cost_curves.push(crate::plot::Curve {
+                cost_curves.push(basintwin_runner::plot::Curve {
                     name: label.clone(),
                     points: series
                         .iter()
@@ -777,7 +793,7 @@ pub fn run(args: ValidateArgs) -> Result<()> {
                 if let Some(last) = series.last()
                     && case.is_1d()
                 {
-                    profile_curves.push(crate::plot::Curve {
+                    profile_curves.push(basintwin_runner::plot::Curve {
                         name: label,
                         points: last.profile.clone(),
                         dashed: false,
@@ -934,7 +950,7 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         }
         if case.is_1d() {
             let s = setup(*case, case.sizes(args.quick)[2])?;
-            let mut curves = vec![crate::plot::Curve {
+            let mut curves = vec![basintwin_runner::plot::Curve {
                 name: "exact".into(),
                 points: (0..s.grid.nx)
                     .map(|i| (s.grid.cell_centre_m(i, 0).0, s.exact[i]))
@@ -1087,7 +1103,7 @@ fn flume_section(
     }
     md.push('\n');
     for (g, (name, _, _)) in flume::GAUGES.iter().enumerate() {
-        let mut curves = vec![crate::plot::Curve {
+        let mut curves = vec![basintwin_runner::plot::Curve {
             name: "measured".into(),
             points: measured
                 .iter()
@@ -1097,7 +1113,7 @@ fn flume_section(
             dashed: true,
         }];
         for (label, series) in &finest {
-            curves.push(crate::plot::Curve {
+            curves.push(basintwin_runner::plot::Curve {
                 name: format!("{label}, {} m cells", sizes[2]),
                 points: series.iter().map(|(t, h)| (*t, h[g])).collect(),
                 dashed: false,
@@ -1217,9 +1233,9 @@ fn ea4_section(
     }
     md.push('\n');
     for g in [0usize, 3, 5] {
-        let curves: Vec<crate::plot::Curve> = finest
+        let curves: Vec<basintwin_runner::plot::Curve> = finest
             .iter()
-            .map(|(label, series)| crate::plot::Curve {
+            .map(|(label, series)| basintwin_runner::plot::Curve {
                 name: format!("{label}, {} m cells", sizes[2]),
                 points: series.iter().map(|(t, h)| (*t / 3600.0, h[g])).collect(),
                 dashed: false,
@@ -1297,11 +1313,11 @@ mod flume {
 
     use anyhow::{Result, anyhow};
     use basintwin_core::{
-        Backend, Boundaries, BoundaryKind, CpuBackend, Grid, Manning, Real, Scheme, SolverConfig,
-        State, Terrain,
+        Backend, Boundaries, BoundaryKind, Grid, Manning, Real, Scheme, SolverConfig, State,
+        Terrain,
     };
 
-    use crate::run::InputError;
+    use basintwin_runner::run::InputError;
 
     /// Depths at the six gauges over time: (t, [h at G1..G6]).
     pub type Series = Vec<(f64, [f64; 6])>;
@@ -1461,51 +1477,27 @@ mod flume {
                 b.ledger().relative_error(),
             ))
         }
-        let input = |e: basintwin_core::CoreError| anyhow!(InputError(e.to_string()));
-        let gpu = |e: String| anyhow!(InputError(format!("--backend gpu: {e}")));
-        match (backend, precision) {
-            ("cpu", "f64") => {
-                let mut b = CpuBackend::<f64>::new(
-                    m.grid.clone(),
-                    &m.terrain,
-                    State::from_depth(&m.depth),
-                    cfg,
-                    None,
-                )
-                .map_err(input)?;
-                b.set_forcing(m.forcing.clone()).map_err(input)?;
-                go(b, m)
+        struct Gauges<'a>(&'a Model);
+        impl basintwin_runner::BackendJob for Gauges<'_> {
+            type Output = Outcome;
+            fn initial_state<R: Real>(&self, _: &mut basintwin_core::Terrain) -> State<R> {
+                State::from_depth(&self.0.depth)
             }
-            ("cpu", _) => {
-                let mut b = CpuBackend::<f32>::new(
-                    m.grid.clone(),
-                    &m.terrain,
-                    State::from_depth(&m.depth),
-                    cfg,
-                    None,
-                )
-                .map_err(input)?;
-                b.set_forcing(m.forcing.clone()).map_err(input)?;
-                go(b, m)
-            }
-            _ => {
-                let ctx = basintwin_gpu::GpuContext::new(
-                    std::env::var("BASINTWIN_ADAPTER").ok().as_deref(),
-                )
-                .map_err(|e| gpu(e.to_string()))?;
-                let mut b = basintwin_gpu::GpuBackend::new(
-                    ctx,
-                    m.grid.clone(),
-                    &m.terrain,
-                    State::from_depth(&m.depth),
-                    cfg,
-                )
-                .map_err(|e| gpu(e.to_string()))?;
-                b.set_forcing(m.forcing.clone())
-                    .map_err(|e| gpu(e.to_string()))?;
-                go(b, m)
+            fn run<B: Backend>(self, b: B) -> Result<Outcome> {
+                go(b, self.0)
             }
         }
+        let inp = basintwin_runner::BackendInput {
+            grid: &m.grid,
+            terrain: &m.terrain,
+            solver: &cfg,
+            forcing: Some(&m.forcing),
+            tracked: &[],
+            threads: None,
+            interrupt: None,
+            context: String::new(),
+        };
+        basintwin_runner::dispatch(super::choice(backend, precision)?, &inp, Gauges(m))
     }
 
     /// Root-mean-square difference over the run and the bore's arrival time (the steepest rise
@@ -1568,7 +1560,7 @@ mod ea4 {
     };
 
     use super::flume::Model;
-    use crate::run::InputError;
+    use basintwin_runner::run::InputError;
 
     pub const DURATION_S: f64 = 18_000.0;
     pub const SAMPLE_S: f64 = 30.0;

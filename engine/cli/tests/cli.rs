@@ -1589,3 +1589,205 @@ fn landuse_classes_give_the_same_roughness_as_the_manning_raster() {
         );
     }
 }
+
+/// Rules of the scenario validators that `check` applies: stage levels below the datum are
+/// levels, a value of the wrong type or an unknown key names where it is, `check` refuses what
+/// `run` would (f64 on the GPU), and checkpoints may be asked for at an interval.
+#[test]
+fn check_names_keys_and_refuses_what_run_would() {
+    let d = tmpdir("check-rules");
+    let check = |what: &str, edits: &[(&str, &str)]| {
+        let dir = d.join(what);
+        std::fs::create_dir_all(&dir).unwrap();
+        bin()
+            .arg("check")
+            .arg(scenario(&dir, edits))
+            .output()
+            .unwrap()
+    };
+    // A tide below mean sea level at the outlet.
+    let o = check(
+        "tide",
+        &[(
+            "kind = \"free\"           # the valley drains out to the east",
+            "kind = \"stage\"\nseries = [[0, -1.5], [1800, 0.5], [3600, -1.5]]",
+        )],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = check(
+        "checkpoints",
+        &[("[output]", "[output]\ncheckpoint_interval_s = 600")],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            "type",
+            &[("duration_s = 3600", "duration_s = \"an hour\"")],
+            "line 16: time.duration_s: invalid type: string \"an hour\", expected f64",
+        ),
+        (
+            "unknown",
+            &[("[solver]", "[solver]\nfoo = 1")],
+            "solver: unknown field `foo`, expected one of",
+        ),
+        (
+            "gpu64",
+            &[(
+                "precision = \"f32\"",
+                "precision = \"f64\"\nbackend = \"gpu\"",
+            )],
+            "solver.precision = \"f64\" with the GPU backend: the GPU computes in f32",
+        ),
+        (
+            "checkpoint",
+            &[("[output]", "[output]\ncheckpoint_interval_s = -60")],
+            "output.checkpoint_interval_s: -60: expected a positive interval in seconds",
+        ),
+        (
+            "inflow",
+            &[(
+                "kind = \"free\"           # the valley drains out to the east",
+                "kind = \"inflow\"\nvalue = -5.0",
+            )],
+            "boundary.value: -5 at 0 s: expected values >= 0",
+        ),
+    ];
+    for (what, edits, want) in cases {
+        let o = check(what, edits);
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", text(&o));
+        assert!(
+            text(&o).contains(want),
+            "{what}: expected `{want}` in\n{}",
+            text(&o)
+        );
+    }
+}
+
+/// Runs `sc` with `--json` and sends SIGKILL (no warning, no chance to save) right after the
+/// output at `kill_at_s` is reported; returns whether the run was killed.
+fn run_and_kill(sc: &Path, extra: &[&str], kill_at_s: f64) -> bool {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .arg("run")
+        .arg(sc)
+        .args(extra)
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if v["event"] == "output" && v["time_s"].as_f64() == Some(kill_at_s) {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap().code().is_none()
+}
+
+/// Every snapshot of two runs: the same times and bitwise the same fields.
+fn assert_same_snapshots(a: &Path, b: &Path) {
+    let (ra, rb) = (
+        basintwin_io::SnapshotReader::open(a).unwrap(),
+        basintwin_io::SnapshotReader::open(b).unwrap(),
+    );
+    assert_eq!(ra.times, rb.times, "snapshot times");
+    for k in 0..ra.times.len() {
+        let (fa, fb) = (ra.fields(k).unwrap(), rb.fields(k).unwrap());
+        for (name, x, y) in [
+            ("h", &fa.h, &fb.h),
+            ("u", &fa.u, &fb.u),
+            ("v", &fa.v, &fb.v),
+        ] {
+            let differ = x
+                .iter()
+                .zip(y.iter())
+                .filter(|(p, q)| p.to_bits() != q.to_bits())
+                .count();
+            assert_eq!(
+                differ, 0,
+                "snapshot {k} (t = {} s): {name} differs",
+                ra.times[k]
+            );
+        }
+    }
+}
+
+/// `output.checkpoint_interval_s`: a run killed with SIGKILL at any moment after its first
+/// periodic checkpoint resumes from the last one (snapshots and tables written after it are cut
+/// back) and ends bitwise equal to the uninterrupted run, also when a resumed run is killed again.
+#[test]
+fn a_run_killed_without_warning_resumes_from_its_last_periodic_checkpoint() {
+    let d = tmpdir("sigkill");
+    let edits = [
+        ("duration_s = 14400", "duration_s = 1800"),
+        ("output_interval_s = 900", "output_interval_s = 120"),
+        ("[terrain]", "[terrain]\ncoarsen = 2"),
+        (
+            "[output]",
+            "[output]\ngauge_interval_s = 60\ncheckpoint_interval_s = 300",
+        ),
+    ];
+    let whole = d.join("whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    let sc = example("river_flood", &whole, &edits);
+    let o = bin().arg("run").arg(&sc).arg("--quiet").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    // Finished without checkpoint_at_end: no checkpoint is left behind.
+    assert!(!whole.join("out/checkpoint.bin").exists());
+    // Killed between checkpoints, right at one (the checkpoint may or may not be on disk), late;
+    // and killed twice.
+    for (k, kills) in [vec![360.0], vec![600.0], vec![1320.0], vec![420.0, 960.0]]
+        .into_iter()
+        .enumerate()
+    {
+        let part = d.join(format!("part{k}"));
+        std::fs::create_dir_all(&part).unwrap();
+        let sc2 = example("river_flood", &part, &edits);
+        for (n, &t) in kills.iter().enumerate() {
+            let extra: &[&str] = if n == 0 { &[] } else { &["--resume"] };
+            assert!(
+                run_and_kill(&sc2, extra, t),
+                "run {k} was not killed at {t} s"
+            );
+            assert!(
+                part.join("out/checkpoint.bin").is_file(),
+                "run {k}: no checkpoint at {t} s"
+            );
+            assert!(!part.join("out/summary.json").exists());
+        }
+        let o = bin()
+            .arg("run")
+            .arg(&sc2)
+            .arg("--resume")
+            .arg("--quiet")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "run {k}: {}", text(&o));
+        for f in ["gauges.csv", "sections.csv"] {
+            assert_eq!(
+                std::fs::read_to_string(whole.join("out").join(f)).unwrap(),
+                std::fs::read_to_string(part.join("out").join(f)).unwrap(),
+                "run {k}: {f}"
+            );
+        }
+        assert_same_snapshots(
+            &whole.join("out/snapshots.h5"),
+            &part.join("out/snapshots.h5"),
+        );
+        let read = |p: &Path| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(p.join("out/summary.json")).unwrap())
+                .unwrap()
+        };
+        let (sa, sb) = (read(&whole), read(&part));
+        assert_eq!(sa["mass_balance"], sb["mass_balance"], "run {k}");
+        assert_eq!(sa["steps"], sb["steps"], "run {k}");
+        assert_eq!(sa["gauges"], sb["gauges"], "run {k}");
+        assert_eq!(sa["sections"], sb["sections"], "run {k}");
+        assert!(sb["resumed_from_s"].as_f64().unwrap() >= 300.0);
+    }
+}

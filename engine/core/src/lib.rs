@@ -8,7 +8,9 @@
 //!   three schemes `inertial`, `fv1`, `fv2`.
 //! - [`backend::Backend`]: the contract a compute backend fulfils; [`cpu::CpuBackend`] is the
 //!   rayon one.
-//! - [`simulation`]: the time loop (output schedule) written once against the trait.
+//! - [`simulation`]: the run lifecycle written once against the trait: output plan, recorders,
+//!   outcome (finished or interrupted).
+//! - [`geometry`]: points, polylines and edge lines onto the grid.
 //! - [`ledger`] and [`maxima`]: the water budget and flood maps tracked every step.
 //! - [`analytic`]: closed-form solutions used by the tests and the validation reports.
 
@@ -20,6 +22,7 @@ pub mod config;
 pub mod cpu;
 pub mod error;
 pub mod forcing;
+pub mod geometry;
 pub mod grid;
 pub mod ledger;
 pub mod maxima;
@@ -37,11 +40,15 @@ pub use error::{CoreError, Result};
 pub use forcing::{
     BoundarySegment, Forcing, PointSource, RainGrid, SegmentFace, SegmentKind, Series,
 };
+pub use geometry::{CrossedFace, PointError};
 pub use grid::{Grid, Side};
 pub use ledger::MassLedger;
 pub use maxima::Maxima;
 pub use numerics::infiltration::Infiltration;
 pub use real::{Precision, Real};
-pub use simulation::{Output, OutputSchedule, RunSummary, run};
+pub use simulation::{
+    CheckpointStore, Due, FnRecorder, Outcome, Output, OutputPlan, OutputSchedule, RecordError,
+    Recorder, Recorders, RunError, RunSummary, run,
+};
 pub use state::State;
 pub use terrain::{Manning, Terrain};

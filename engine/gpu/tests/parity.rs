@@ -647,14 +647,22 @@ fn overlapped_outputs_are_the_states_at_their_times() {
     let Some(mut a) = make() else { return };
     let schedule = basintwin_core::OutputSchedule::every(30.0, 120.0).unwrap();
     let mut seen: Vec<(f64, Vec<u32>, f64)> = Vec::new();
-    basintwin_core::run(&mut a, &schedule, |o| {
-        seen.push((
-            o.time_s,
-            o.state.h.iter().map(|x| x.to_bits()).collect(),
-            o.ledger.volume_m3,
-        ));
-        Ok::<_, basintwin_core::CoreError>(())
-    })
+    let plan = basintwin_core::OutputPlan::from_schedule(&schedule);
+    let mut rec = basintwin_core::FnRecorder(
+        |o: &basintwin_core::Output<'_, f32>| -> Result<(), basintwin_core::RecordError> {
+            seen.push((
+                o.time_s,
+                o.state.h.iter().map(|x| x.to_bits()).collect(),
+                o.ledger.volume_m3,
+            ));
+            Ok(())
+        },
+    );
+    basintwin_core::run(
+        &mut a,
+        &plan,
+        &mut basintwin_core::Recorders::new().with(&mut rec),
+    )
     .unwrap();
     let mut b = make().unwrap();
     assert_eq!(seen.len(), schedule.times_s().len());

@@ -910,14 +910,6 @@ pub fn write_map(
     })
 }
 
-/// Names of the flood maps [`write_flood_maps`] writes, in order.
-pub const FLOOD_MAPS: [&str; 4] = [
-    "max_depth.tif",
-    "max_speed.tif",
-    "max_hazard.tif",
-    "arrival_time.tif",
-];
-
 /// Writes the four flood maps of a run into `dir`: maximum depth (m), maximum speed (m/s),
 /// maximum hazard `h (v + 0.5)` (m^2/s) and first arrival time (s since the start). Cells
 /// outside the domain (`active` false), and for the arrival time cells the flood never reached,
@@ -950,11 +942,16 @@ pub fn write_flood_maps<R: basintwin_core::Real>(
         field(&maxima.arrival_s),
     ];
     // Check every target first, so that a refusal leaves no half-written set behind.
-    if !overwrite && let Some(p) = FLOOD_MAPS.iter().map(|n| dir.join(n)).find(|p| p.exists()) {
+    if !overwrite
+        && let Some(p) = crate::run_folder::FLOOD_MAPS
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.exists())
+    {
         return Err(IoError::Exists { path: p });
     }
     let mut written = Vec::with_capacity(4);
-    for (name, values) in FLOOD_MAPS.iter().zip(&maps) {
+    for (name, values) in crate::run_folder::FLOOD_MAPS.iter().zip(&maps) {
         let p = dir.join(name);
         write_map(&p, grid, values, nodata, overwrite)?;
         written.push(p);
