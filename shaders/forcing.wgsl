@@ -1,22 +1,25 @@
-// forcing.wgsl — what the CPU backend applies after a step's update, in the same order
-// (Rust twin: the end of `CpuBackend::step`):
-//   rain_weights, rain        uniform and gridded rain (the exact integral of the
-//                             time-interpolated fields over the step), with a per-cell carry
-//                             of what f32 rounding leaves out (Rust twins:
-//                             `forcing::RainGrid::weights`, `CpuBackend::apply_rain`)
-//   sources                   point inflows (Rust twin: `CpuBackend::apply_sources`)
-//   infiltration              losses to the ground, never more than a cell holds
-//                             (Rust twin: `CpuBackend::apply_infiltration`)
-//   forcing_finish            folds their CFL rates and volumes into the control block
+// forcing.wgsl — Rust twin: `engine/core/src/cpu/forcing.rs` (`CpuBackend::apply_forcing`, at the
+// end of each step: `engine/core/src/cpu/rain.rs`, `engine/core/src/cpu/forcing.rs`,
+// `engine/core/src/cpu/infiltration.rs`) and `engine/core/src/forcing.rs` (series, rain grids).
+//
+// What the CPU backend applies after a step's update, in the same order:
+//   rain_weights, rain   uniform and gridded rain (the exact integral of the time-interpolated
+//                        fields over the step), with a per-cell carry of what f32 rounding
+//                        leaves out
+//   sources              point inflows
+//   infiltration         losses to the ground, never more than a cell holds
+//                        (`numerics/infiltration.wgsl::potential_loss_m`)
+//   forcing_finish       folds their CFL rates and volumes into the control block
 // Shared by every scheme's module; each module defines `cell_rate(h, qx, qy)`.
 
 // Piecewise-linear series (time relative to t_base, value): id 0 is the uniform rain (mm/h),
-// ids 1..=n_sources the point sources (m^3/s). `series_index[id]` = (offset, count).
+// ids 1..=n_sources the point sources (m^3/s) (`SERIES_RAIN`, `SERIES_FIRST_SOURCE`), then the
+// boundary segments' hydrographs. `series_index[id]` = (offset, count).
 @group(0) @binding(13) var<storage, read> series: array<vec2<f32>>;
 @group(0) @binding(19) var<storage, read> series_index: array<vec2<u32>>;
 @group(0) @binding(20) var<storage, read> source_cell: array<u32>;
-// Infiltration per cell: (model, a, b, c) in SI units; model 0 none, 1 constant (rate),
-// 2 Horton (f0, fc, k), 3 Green-Ampt (Ks, suction, moisture deficit), 4 SCS (S = retention).
+// Infiltration per cell: (model, a, b, c) in SI units, `model` one of the `INFIL_*` ids (see
+// `numerics/infiltration.wgsl`).
 @group(0) @binding(21) var<storage, read> infil: array<vec4<f32>>;
 @group(0) @binding(22) var<storage, read_write> infiltrated: array<f32>;
 // Gridded rain: n_frames fields of `cells` intensities (mm/h); frame times relative to t_base
@@ -24,12 +27,11 @@
 @group(0) @binding(23) var<storage, read> frames: array<f32>;
 @group(0) @binding(24) var<storage, read_write> frame_tw: array<f32>;
 @group(0) @binding(25) var<storage, read_write> rain_cum: array<f32>;
-// Per cell, the rain that rounding has not yet added to the depth (Rust twin:
-// `CpuBackend::rain_carry`).
+// Per cell, the rain that rounding has not yet added to the depth (the CPU's `rain_carry`).
 @group(0) @binding(31) var<storage, read_write> rain_carry: array<f32>;
 
-// Rust twin: `forcing::Series::at` — a series held constant before its first and after its
-// last point.
+// Rust twin: `engine/core/src/forcing.rs::Series::at` — series `id` at time `t`, held
+// constant before its first and after its last point.
 fn series_at(id: u32, t: f32) -> f32 {
     let o = series_index[id].x;
     let n = series_index[id].y;
@@ -51,8 +53,8 @@ fn series_at(id: u32, t: f32) -> f32 {
     return p0.y + (p1.y - p0.y) * (t - p0.x) / (p1.x - p0.x);
 }
 
-// Rust twin: `forcing::Series::integral` — exact integral over [a, b] (trapezoids between the
-// breakpoints inside); 0 for a series without points.
+// Rust twin: `engine/core/src/forcing.rs::Series::integral` — exact integral over [a, b]
+// (trapezoids between the breakpoints inside); 0 for a series without points.
 fn series_integral(id: u32, a: f32, b: f32) -> f32 {
     let o = series_index[id].x;
     let n = series_index[id].y;
@@ -71,6 +73,8 @@ fn series_integral(id: u32, a: f32, b: f32) -> f32 {
     return total + 0.5 * (series_at(id, s) + series_at(id, b)) * (b - s);
 }
 
+// Rust twin: `engine/core/src/forcing.rs::RainGrid::weights` — this step's weight (s) of each
+// gridded-rain frame, and the range of frames that have one.
 @compute @workgroup_size(1)
 fn rain_weights() {
     let n = params.n_frames;
@@ -114,30 +118,32 @@ fn rain_weights() {
     control.frame_hi = hi;
 }
 
-// This step's gridded rain depth (m) on cell `k`.
+// GPU only (the CPU adds the frames in `apply_rain`): this step's gridded rain depth (m) on
+// cell `k`.
 fn grid_rain_depth(k: u32) -> f32 {
     var r = 0.0;
     let n = params.n_frames;
     for (var f = control.frame_lo; f <= control.frame_hi && f < n; f = f + 1u) {
         r = r + frame_tw[n + f] * frames[f * params.cells + k];
     }
-    return r / 3.6e6;
+    return r / MM_H_PER_M_S;
 }
 
-// Knuth's TwoSum: (a + b rounded, its exact rounding error). Rust twin: `cpu::two_sum`. The sum
-// is multiplied by the opaque `control.one`, as in `two_sum_add` (else the compiler may cancel
-// the error term algebraically: on lavapipe all light rain on deep water was lost that way).
+// Rust twin: `engine/core/src/cpu/rain.rs::two_sum` — Knuth's TwoSum: (a + b rounded, its
+// exact rounding error). The sum is multiplied by the opaque `control.one`, as in
+// `two_sum_add` (else the compiler may cancel the error term algebraically: on lavapipe all
+// light rain on deep water was lost that way).
 fn two_sum(a: f32, b: f32) -> vec2<f32> {
     let s = (a + b) * control.one;
     let bp = s - a;
     return vec2<f32>(s, (a - (s - bp)) + (b - bp));
 }
 
-// Rust twin: `CpuBackend::apply_rain` — this step's uniform and gridded rain onto every active
-// cell, with the part rounding leaves out carried to the cell's next rain (in f32 a step's
-// light rain is a fraction of an ulp of a deep cell's depth). The partials carry the CFL rate
-// and the gridded rain (the uniform rain is booked by `finish`).
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/rain.rs::CpuBackend::apply_rain` — this step's uniform and
+// gridded rain onto every active cell, with the part rounding leaves out carried to the cell's
+// next rain (in f32 a step's light rain is a fraction of an ulp of a deep cell's depth). The
+// partials carry the CFL rate and the gridded rain (the uniform rain is booked by `finish`).
+@compute @workgroup_size(WORKGROUP)
 fn rain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     var part = vec4<f32>(0.0);
@@ -166,6 +172,8 @@ fn rain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     reduce_partials(part, lid, wg.y * params.groups_x + wg.x);
 }
 
+// Rust twin: `engine/core/src/cpu/forcing.rs::CpuBackend::apply_sources` — each point source's
+// volume over the step into its cell.
 @compute @workgroup_size(1)
 fn sources() {
     let dt = control.dt;
@@ -177,98 +185,18 @@ fn sources() {
     let area = params.dx * params.dy;
     for (var s = 0u; s < params.n_sources; s = s + 1u) {
         let k = source_cell[s];
-        let dh = series_integral(1u + s, t0, t1) / area;
+        let dh = series_integral(SERIES_FIRST_SOURCE + s, t0, t1) / area;
         let hn = h[k] + dh;
         h[k] = hn;
         control.max_rate = max(control.max_rate, cell_rate(hn, qx[k], qy[k]));
-        control.ledger[4] = two_sum_add(control.ledger[4], dh * area);
+        control.ledger[LEDGER_SOURCES] = two_sum_add(control.ledger[LEDGER_SOURCES], dh * area);
     }
 }
 
-// Rust twin: `f64::exp_m1` — e^x - 1 without cancellation for small |x|.
-fn expm1_f(x: f32) -> f32 {
-    if abs(x) < 1e-3 {
-        return x * (1.0 + x * (0.5 + x / 6.0));
-    }
-    return exp(x) - 1.0;
-}
-
-// Rust twin: `f64::ln_1p` — ln(1 + x) accurate for small x (Kahan's trick).
-fn log1p_f(x: f32) -> f32 {
-    let u = 1.0 + x;
-    if u == 1.0 {
-        return x;
-    }
-    return log(u) * x / (u - 1.0);
-}
-
-// Rust twin: `numerics::infiltration::scs_loss_m`.
-fn scs_loss(p0: f32, p1: f32, s: f32) -> f32 {
-    let ia = 0.2 * s;
-    let x0 = p0 - ia;
-    let x1 = p1 - ia;
-    let dp = p1 - p0;
-    if x1 <= 0.0 {
-        return dp;
-    }
-    if x0 <= 0.0 {
-        return dp - x1 * x1 / (x1 + s);
-    }
-    return dp * s * s / ((x1 + s) * (x0 + s));
-}
-
-// Rust twin: `numerics::infiltration::Infiltration::potential_loss_m` (the Horton and
-// Green-Ampt increments written in terms of the step's own infiltration, so that f32 does not
-// lose them against the cumulative amount).
-fn potential_loss(m: vec4<f32>, f_cum: f32, dt: f32, p0: f32, p1: f32) -> f32 {
-    let model = u32(m.x);
-    if model == 1u {
-        return m.y * dt;
-    }
-    if model == 2u {
-        let f0 = m.y;
-        let fc = m.z;
-        let k = m.w;
-        // Equivalent time of the ponded curve, by Newton (F increasing and concave).
-        var t = f_cum / f0;
-        for (var i = 0; i < 30; i = i + 1) {
-            let g = fc * t + (f0 - fc) * (-expm1_f(-k * t)) / k - f_cum;
-            let rate = fc + (f0 - fc) * exp(-k * t);
-            let step = g / rate;
-            t = t - step;
-            if abs(step) <= 1e-7 * (1.0 + abs(t)) {
-                break;
-            }
-        }
-        t = max(t, 0.0);
-        return fc * dt + (f0 - fc) / k * exp(-k * t) * (-expm1_f(-k * dt));
-    }
-    if model == 3u {
-        let ks = m.y;
-        let mm = m.z * m.w;
-        let fz = max(f_cum, 0.0);
-        if mm <= 0.0 {
-            return ks * dt;
-        }
-        // Newton on the increment d: d - mm ln(1 + d / (mm + F0)) = Ks dt.
-        var d = ks * dt + sqrt(2.0 * mm * ks * dt);
-        for (var i = 0; i < 50; i = i + 1) {
-            let g = d - mm * log1p_f(d / (mm + fz)) - ks * dt;
-            let step = g / (1.0 - mm / (mm + fz + d));
-            d = d - step;
-            if abs(step) <= 1e-7 * (1e-9 + d) {
-                break;
-            }
-        }
-        return max(d, 0.0);
-    }
-    if model == 4u {
-        return scs_loss(p0, p1, m.y);
-    }
-    return 0.0;
-}
-
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/infiltration.rs::CpuBackend::apply_infiltration` — each cell's
+// loss to the ground over the step (`potential_loss_m`), never more than it holds; the discharges
+// scale with the depth.
+@compute @workgroup_size(WORKGROUP)
 fn infiltration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     let group = wg.y * params.groups_x + wg.x;
@@ -288,7 +216,7 @@ fn infiltration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
                 p1 = p1 + rain_cum[k];
                 p0 = p0 + rain_cum[k] - grid_rain_depth(k);
             }
-            let loss = clamp(potential_loss(infil[k], infiltrated[k], dt, p0, p1), 0.0, d);
+            let loss = clamp(potential_loss_m(infil[k], infiltrated[k], dt, p0, p1), 0.0, d);
             if loss > 0.0 {
                 let hn = d - loss;
                 let removed = d - hn;
@@ -310,7 +238,10 @@ fn infiltration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
     reduce_partials(part, lid, group);
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/forcing.rs::CpuBackend::apply_forcing` (its booking) —
+// folds the forcing passes' partials: the largest CFL rate, gridded rain and infiltration
+// volumes.
+@compute @workgroup_size(WORKGROUP)
 fn forcing_finish(@builtin(local_invocation_index) lid: u32) {
     var part = vec4<f32>(0.0);
     for (var i = lid; i < params.n_partials; i = i + WORKGROUP) {
@@ -331,7 +262,8 @@ fn forcing_finish(@builtin(local_invocation_index) lid: u32) {
         let tot = wg_part[0];
         let area = params.dx * params.dy;
         control.max_rate = max(control.max_rate, tot.x);
-        control.ledger[2] = two_sum_add(control.ledger[2], tot.y * area);
-        control.ledger[5] = two_sum_add(control.ledger[5], tot.z * area);
+        control.ledger[LEDGER_RAIN] = two_sum_add(control.ledger[LEDGER_RAIN], tot.y * area);
+        control.ledger[LEDGER_INFILTRATION] =
+            two_sum_add(control.ledger[LEDGER_INFILTRATION], tot.z * area);
     }
 }

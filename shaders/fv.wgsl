@@ -1,54 +1,40 @@
-// fv.wgsl — the finite-volume schemes `fv1` (first order) and `fv2` (MUSCL + SSP-RK2), the GPU
-// twins of `CpuBackend::step_fv1` / `step_fv2`, which share their passes as here:
-//   slopes            fv2: limited slopes of h, eta, u, v of every cell in x and y
-//                     (Rust twin: `CpuBackend::fv2_slopes`, `numerics::fv2::slopes`)
+// fv.wgsl — Rust twin: `engine/core/src/cpu/fv.rs` (`CpuBackend::step_fv1` / `step_fv2`).
+//
+// The kernels of the finite-volume schemes `fv1` (first order) and `fv2` (MUSCL + SSP-RK2),
+// which share their passes as on the CPU (fv2's slopes pass is in fv2_stage.wgsl):
 //   faces_x, faces_y  fluxes through every face, x written once (y swaps the discharges);
 //                     fv1 from cell averages, fv2 from the extrapolated states
-//                     (Rust twin: `CpuBackend::fv_faces`, `View::pair` / `View::quad`)
-//   limit             outflow-limiting factor of each cell (Rust twin: `CpuBackend::fv_limit`)
-//   update            the cell update; fv2 stage 1 writes the stage, the last stage adds rain,
-//                     friction, maxima and the CFL rate (Rust twin: `cpu::rows::fv_cells`)
-// Stage 2 of fv2 reads the stage arrays where stage 1 read the state (`control.stage`).
-// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl (with the bindings
-// every scheme shares); appended:
-// step.wgsl, forcing.wgsl and segments.wgsl.
+//   limit             outflow-limiting factor of each cell
+//   update            the cell update; fv2 stage 1 writes the stage, the last stage adds
+//                     friction, maxima and the CFL rate
+//   segment_faces     the fluxes of inflow and stage segment faces
+// What a stage reads and writes (`src_h`, `src_q`, `stage_slopes`, `store_stage`) is the
+// scheme's own: fv1_stage.wgsl (the state, no slopes) or fv2_stage.wgsl (the Runge-Kutta stage
+// arrays and the slopes, bound only in fv2's module). The pointwise physics is in
+// `numerics/*.wgsl`; the module also has common.wgsl, step.wgsl, forcing.wgsl and
+// segments.wgsl.
 
 // Fluxes (mass, mom_l, mom_r, tan) through x faces, (nx + 1) ny, and y faces, nx (ny + 1).
 @group(0) @binding(8) var<storage, read_write> fx: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> fy: array<vec4<f32>>;
-// fv2: the Runge-Kutta stage (h, qx, qy) and the slopes (dh, deta, du, dv) along x and y.
-@group(0) @binding(14) var<storage, read_write> hs: array<f32>;
-@group(0) @binding(15) var<storage, read_write> qxs: array<f32>;
-@group(0) @binding(16) var<storage, read_write> qys: array<f32>;
-@group(0) @binding(17) var<storage, read_write> slope_x: array<vec4<f32>>;
-@group(0) @binding(18) var<storage, read_write> slope_y: array<vec4<f32>>;
-
-// The state the current stage works from: the stage arrays in fv2's second stage.
-fn src_h(k: u32) -> f32 {
-    return select(h[k], hs[k], control.stage == 1u);
-}
-
-// Discharges of the current stage's source, as `src_h`.
-fn src_q(k: u32) -> vec2<f32> {
-    return select(vec2<f32>(qx[k], qy[k]), vec2<f32>(qxs[k], qys[k]), control.stage == 1u);
-}
-
-// The CFL rate of a cell (for the forcing passes). Rust twin: `numerics::cfl::fv_rate`.
+// The CFL rate of a cell, for the forcing passes. Rust twin:
+// `engine/core/src/numerics/cfl.rs::fv_rate`.
 fn cell_rate(hc: f32, qxc: f32, qyc: f32) -> f32 {
     return fv_rate(hc, qxc, qyc, 1.0 / params.dx, 1.0 / params.dy, params.g, params.h_dry);
 }
 
-// (h, qn, qt, z) of cell (i, j), with qn along x (`y_dir` false) or y.
+// Rust twin: `engine/core/src/cpu/view.rs::View::raw` — (h, qn, qt, z) of cell `k`, with qn
+// along x (`y_dir` false) or y.
 fn cell_state(k: u32, y_dir: bool) -> vec4<f32> {
     let q = src_q(k);
     return vec4<f32>(src_h(k), select(q.x, q.y, y_dir), select(q.y, q.x, y_dir), z[k]);
 }
 
-// Rust twin: `cpu::view::View::ghost_kind` — how the ghost beyond a missing neighbour of
-// `cell` is made: 1 a copy behind a free edge while water leaves, 2 a copy on a bed lowered by
-// `drop` behind a normal-depth edge while water leaves, 0 a mirror otherwise (walls, inactive
-// cells, inflow through free edges). `side`: 0 low end (west/south), 1 high end (east/north),
-// 2 an inactive cell inside the grid. Returns (kind, drop).
+// Rust twin: `engine/core/src/cpu/view.rs::View::ghost_kind` — how the ghost beyond a missing
+// neighbour of `cell` is made: 1 a copy behind a free edge while water leaves, 2 a copy on a
+// bed lowered by `drop` behind a normal-depth edge while water leaves, 0 a mirror otherwise
+// (walls, inactive cells, inflow through free edges). `side`: 0 low end (west/south), 1 high
+// end (east/north), 2 an inactive cell inside the grid. Returns (kind, drop).
 fn ghost_kind(cell: vec4<f32>, side: u32, y_dir: bool) -> vec2<f32> {
     var kind = 0u;
     var slope = 0.0;
@@ -63,16 +49,17 @@ fn ghost_kind(cell: vec4<f32>, side: u32, y_dir: bool) -> vec2<f32> {
         outward = cell.y >= 0.0;
     }
     let d = select(params.dx, params.dy, y_dir);
-    if kind == 1u && outward {
+    if kind == BC_FREE && outward {
         return vec2<f32>(1.0, 0.0);
     }
-    if kind == 2u && outward {
+    if kind == BC_NORMAL_DEPTH && outward {
         return vec2<f32>(2.0, slope * d);
     }
     return vec2<f32>(0.0, 0.0);
 }
 
-// Rust twin: `View::make` — the ghost of `cell` of kind `k` (from `ghost_kind`).
+// Rust twin: `engine/core/src/cpu/view.rs::View::make` — the ghost of `cell` of kind `k` (from
+// `ghost_kind`).
 fn make_ghost(k: vec2<f32>, cell: vec4<f32>) -> vec4<f32> {
     if k.x == 1.0 {
         return cell;
@@ -83,8 +70,9 @@ fn make_ghost(k: vec2<f32>, cell: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(cell.x, -cell.y, cell.z, cell.w);
 }
 
-// Rust twin: `View::continued` — in second-order stencils a free edge's copy continues a
-// surface falling towards it from a wet `inner` cell: a ghost on a bed lowered by the drop.
+// Rust twin: `engine/core/src/cpu/view.rs::View::continued` — in second-order stencils a free
+// edge's copy continues a surface falling towards it from a wet `inner` cell: a ghost on a bed
+// lowered by the drop.
 fn continued(kind: vec2<f32>, edge: vec4<f32>, inner: vec4<f32>) -> vec2<f32> {
     let fall = (inner.x + inner.w) - (edge.x + edge.w);
     if kind.x == 1.0 && inner.x > params.h_dry && fall > 0.0 {
@@ -93,44 +81,14 @@ fn continued(kind: vec2<f32>, edge: vec4<f32>, inner: vec4<f32>) -> vec2<f32> {
     return kind;
 }
 
-// The ghost beyond a missing neighbour of `cell` (Rust twin: `View::ghost`).
+// Rust twin: `engine/core/src/cpu/view.rs::View::ghost` — the ghost beyond a missing
+// neighbour of `cell`.
 fn ghost(cell: vec4<f32>, side: u32, y_dir: bool) -> vec4<f32> {
     return make_ghost(ghost_kind(cell, side, y_dir), cell);
 }
 
-// Rust twin: `numerics::fv2::slopes_uv`, from (h, eta, u_n, u_t) of the cells behind, at and
-// ahead; zero where the centre is dry. Limiter: `reconstruction::limited_slope` (theta 1.3).
-fn limited_slope(a: f32, b: f32) -> f32 {
-    return minmod(1.3 * a, minmod(0.5 * (a + b), 1.3 * b));
-}
-
-// Rust twin: `numerics::reconstruction::minmod`.
-fn minmod(a: f32, b: f32) -> f32 {
-    return select(select(0.0, max(a, b), a < 0.0 && b < 0.0), min(a, b), a > 0.0 && b > 0.0);
-}
-
-// (h, eta, u_n, u_t) of a cell state (h, qn, qt, z).
-fn uv_of(c: vec4<f32>) -> vec4<f32> {
-    let hd = params.h_dry;
-    return vec4<f32>(c.x, c.x + c.w, velocity(c.x, c.y, hd), velocity(c.x, c.z, hd));
-}
-
-// Slopes of `c` from `a` behind and `b` ahead (Rust twin: `numerics::fv2::slopes`).
-fn slopes_of(a: vec4<f32>, c: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
-    let ua = uv_of(a);
-    let uc = uv_of(c);
-    let ub = uv_of(b);
-    let wet = c.x > params.h_dry;
-    let s = vec4<f32>(
-        limited_slope(uc.x - ua.x, ub.x - uc.x),
-        limited_slope(uc.y - ua.y, ub.y - uc.y),
-        limited_slope(uc.z - ua.z, ub.z - uc.z),
-        limited_slope(uc.w - ua.w, ub.w - uc.w),
-    );
-    return select(vec4<f32>(0.0), s, wet);
-}
-
-// Cell `p` of line `line` if it exists and is active.
+// GPU only (the CPU's `View` holds the line): cell `p` of line `line` if it exists and is
+// active.
 fn line_cell(p: i32, line: u32, y_dir: bool, out: ptr<function, vec4<f32>>) -> bool {
     let n = i32(select(params.nx, params.ny, y_dir));
     if p < 0 || p >= n {
@@ -144,13 +102,14 @@ fn line_cell(p: i32, line: u32, y_dir: bool, out: ptr<function, vec4<f32>>) -> b
     return true;
 }
 
-// Side code of a missing position `p` for `ghost_kind`.
+// GPU only: the side code of a missing position `p` for `ghost_kind`.
 fn side_of(p: i32, line: u32, y_dir: bool) -> u32 {
     let n = i32(select(params.nx, params.ny, y_dir));
     return select(select(2u, 1u, p >= n), 0u, p < 0);
 }
 
-// The cell at `p` or, where it is missing, the ghost of `near` (Rust twin: `View::or_ghost`).
+// Rust twin: `engine/core/src/cpu/view.rs::View::or_ghost` — the cell at `p` or, where it is
+// missing, the ghost of `near`.
 fn or_ghost(p: i32, line: u32, y_dir: bool, near: vec4<f32>) -> vec4<f32> {
     var c: vec4<f32>;
     if line_cell(p, line, y_dir, &c) {
@@ -159,53 +118,9 @@ fn or_ghost(p: i32, line: u32, y_dir: bool, near: vec4<f32>) -> vec4<f32> {
     return ghost(near, side_of(p, line, y_dir), y_dir);
 }
 
-@compute @workgroup_size(256)
-fn slopes(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let k = cell_index(wg, lid, params.groups_x);
-    if k >= params.cells || control.dt <= 0.0 || mask[k] == 0u {
-        return;
-    }
-    let i = i32(k % params.nx);
-    let j = i32(k / params.nx);
-    slope_x[k] = cell_slopes(i, u32(j), false, cell_state(k, false));
-    slope_y[k] = cell_slopes(j, u32(i), true, cell_state(k, true));
-}
-
-// Rust twin: `View::triple` + `numerics::fv2::slopes` — the slopes of cell `c` at position `p`
-// of `line`; a missing neighbour's ghost is continued from the cell on the other side (or that
-// side's plain ghost).
-fn cell_slopes(p: i32, line: u32, y_dir: bool, c: vec4<f32>) -> vec4<f32> {
-    var a: vec4<f32>;
-    var b: vec4<f32>;
-    let has_a = line_cell(p - 1, line, y_dir, &a);
-    let has_b = line_cell(p + 1, line, y_dir, &b);
-    let side_a = side_of(p - 1, line, y_dir);
-    let side_b = side_of(p + 1, line, y_dir);
-    let inner_a = select(ghost(c, side_b, y_dir), b, has_b);
-    let inner_b = select(ghost(c, side_a, y_dir), a, has_a);
-    if !has_a {
-        a = make_ghost(continued(ghost_kind(c, side_a, y_dir), c, inner_a), c);
-    }
-    if !has_b {
-        b = make_ghost(continued(ghost_kind(c, side_b, y_dir), c, inner_b), c);
-    }
-    return slopes_of(a, c, b);
-}
-
-// Rust twin: `numerics::fv2::face_flux_sloped` — extrapolate half a cell, then the fv1 flux.
-// Sides are (h, u_n, u_t, z); slopes (dh, deta, du, dv).
-fn face_flux_sloped(l: vec4<f32>, sl: vec4<f32>, r: vec4<f32>, sr: vec4<f32>) -> vec4<f32> {
-    let eta_l = l.x + l.w + 0.5 * sl.y;
-    let eta_r = r.x + r.w - 0.5 * sr.y;
-    return face_flux_eta(
-        vec4<f32>(eta_l, l.y + 0.5 * sl.z, l.z + 0.5 * sl.w, eta_l - (l.x + 0.5 * sl.x)),
-        vec4<f32>(eta_r, r.y - 0.5 * sr.z, r.z - 0.5 * sr.w, eta_r - (r.x - 0.5 * sr.x)),
-        params.g,
-    );
-}
-
-// Flux through face `a` of line `line` (a row for x, a column for y): between positions a - 1
-// and a. Rust twin: `View::pair` + `numerics::fv1::face_flux`.
+// Rust twin: `engine/core/src/cpu/view.rs::View::pair` (fv1) and `View::quad` (fv2), then the
+// face flux — the flux through face `a` of line `line` (a row for x, a column for y), between
+// positions a - 1 and a.
 fn line_face(a: u32, line: u32, y_dir: bool) -> vec4<f32> {
     let n = select(params.nx, params.ny, y_dir);
     let stride = select(1u, params.nx, y_dir);
@@ -229,10 +144,11 @@ fn line_face(a: u32, line: u32, y_dir: bool) -> vec4<f32> {
         // slopes come from the two cells it mirrors.
         var sl: vec4<f32>;
         var sr: vec4<f32>;
-        let slope_buf_y = y_dir;
+        let kl = base + (a - 1u) * stride;
+        let kr = base + a * stride;
         if has_l && has_r {
-            sl = select(slope_x[base + (a - 1u) * stride], slope_y[base + (a - 1u) * stride], slope_buf_y);
-            sr = select(slope_x[base + a * stride], slope_y[base + a * stride], slope_buf_y);
+            sl = stage_slopes(kl, y_dir);
+            sr = stage_slopes(kr, y_dir);
         } else if has_l {
             let ll = or_ghost(i32(a) - 2, line, y_dir, l);
             let kind = continued(ghost_kind(l, select(2u, 1u, a == n), y_dir), l, ll);
@@ -241,8 +157,8 @@ fn line_face(a: u32, line: u32, y_dir: bool) -> vec4<f32> {
             if kind.x == 2.0 {
                 rr = vec4<f32>(l.x, l.y, l.z, l.w - 2.0 * kind.y);
             }
-            sl = select(slope_x[base + (a - 1u) * stride], slope_y[base + (a - 1u) * stride], slope_buf_y);
-            sr = slopes_of(l, r, rr);
+            sl = stage_slopes(kl, y_dir);
+            sr = slopes(l, r, rr, params.h_dry);
         } else {
             let rr = or_ghost(i32(a) + 1, line, y_dir, r);
             let kind = continued(ghost_kind(r, select(2u, 0u, a == 0u), y_dir), r, rr);
@@ -251,12 +167,12 @@ fn line_face(a: u32, line: u32, y_dir: bool) -> vec4<f32> {
             if kind.x == 2.0 {
                 ll = vec4<f32>(r.x, r.y, r.z, r.w - 2.0 * kind.y);
             }
-            sr = select(slope_x[base + a * stride], slope_y[base + a * stride], slope_buf_y);
-            sl = slopes_of(ll, l, r);
+            sr = stage_slopes(kr, y_dir);
+            sl = slopes(ll, l, r, params.h_dry);
         }
         let lu = vec4<f32>(l.x, velocity(l.x, l.y, hd), velocity(l.x, l.z, hd), l.w);
         let ru = vec4<f32>(r.x, velocity(r.x, r.y, hd), velocity(r.x, r.z, hd), r.w);
-        return face_flux_sloped(lu, sl, ru, sr);
+        return face_flux_sloped(lu, sl, ru, sr, params.g);
     }
     if !has_r {
         r = ghost(l, select(2u, 1u, a == n), y_dir);
@@ -264,12 +180,11 @@ fn line_face(a: u32, line: u32, y_dir: bool) -> vec4<f32> {
     if !has_l {
         l = ghost(r, select(2u, 0u, a == 0u), y_dir);
     }
-    let lu = vec4<f32>(l.x, velocity(l.x, l.y, hd), velocity(l.x, l.z, hd), l.w);
-    let ru = vec4<f32>(r.x, velocity(r.x, r.y, hd), velocity(r.x, r.z, hd), r.w);
-    return face_flux_uv(lu, ru, params.g);
+    return face_flux(l, r, params.g, hd);
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/fv.rs::CpuBackend::fv_faces` (x faces).
+@compute @workgroup_size(WORKGROUP)
 fn faces_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let f = cell_index(wg, lid, params.groups_x);
     let n = (params.nx + 1u) * params.ny;
@@ -279,7 +194,8 @@ fn faces_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index
     fx[f] = line_face(f % (params.nx + 1u), f / (params.nx + 1u), false);
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/fv.rs::CpuBackend::fv_faces` (y faces).
+@compute @workgroup_size(WORKGROUP)
 fn faces_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let f = cell_index(wg, lid, params.groups_x);
     let n = params.nx * (params.ny + 1u);
@@ -289,7 +205,9 @@ fn faces_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index
     fy[f] = line_face(f / params.nx, f % params.nx, true);
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/fv_limit.rs::CpuBackend::fv_limit` — the outflow-limiting factor
+// of each cell (`numerics/inertial.wgsl::outflow_scale`).
+@compute @workgroup_size(WORKGROUP)
 fn limit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     if k >= params.cells || control.dt <= 0.0 {
@@ -306,7 +224,8 @@ fn limit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
     scale[k] = outflow_scale(src_h(k), out_depth);
 }
 
-// The flux of a face scaled by the outflow factor of the cell the water leaves (ghosts: 1).
+// GPU only (the CPU scales its face arrays in place): the flux of a face scaled by the outflow
+// factor of the cell the water leaves (ghosts: 1).
 fn scaled(f: vec4<f32>, donor_pos: u32, donor_neg: u32) -> vec4<f32> {
     var s = 1.0;
     if f.x > 0.0 && donor_pos != 0xffffffffu {
@@ -318,7 +237,9 @@ fn scaled(f: vec4<f32>, donor_pos: u32, donor_neg: u32) -> vec4<f32> {
     return f * s;
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/rows.rs::fv_cells` — the cell update (`update_cell`), with
+// fv2's centred bed source, friction, fv2's Heun average, maxima and the CFL rate.
+@compute @workgroup_size(WORKGROUP)
 fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     let dt = control.dt;
@@ -336,7 +257,6 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         let fe = scaled(fx[j * (nx + 1u) + i + 1u], k, east);
         let fs = scaled(fy[k], south, k);
         let fn_ = scaled(fy[k + nx], k, north);
-        // Rust twin: `numerics::update_cell`, with fv2's centred bed source.
         let rx = dt / params.dx;
         let ry = dt / params.dy;
         let h0 = src_h(k);
@@ -345,17 +265,14 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         var src_y = 0.0;
         let second = params.rk_stages == 2u;
         if second {
-            let sx = slope_x[k];
-            let sy = slope_y[k];
-            // Rust twin: `numerics::fv2::bed_source` (deviation form: -g h deta).
-            src_x = -(params.g * h0 * sx.y);
-            src_y = -(params.g * h0 * sy.y);
+            src_x = bed_source(h0, stage_slopes(k, false), params.g);
+            src_y = bed_source(h0, stage_slopes(k, true), params.g);
         }
-        var hn = h0 - rx * (fe.x - fw.x) - ry * (fn_.x - fs.x);
-        var qxn = q0.x - rx * (fe.y - fw.z - src_x) - ry * (fn_.w - fs.w);
-        var qyn = q0.y - rx * (fe.w - fw.w) - ry * (fn_.y - fs.z - src_y);
-        // Friction (implicit) on every Euler stage, before fv2's average (Rust twin:
-        // `cpu::rows::fv_cells`).
+        let u1 = update_cell(h0, q0.x, q0.y, fw, fe, fs, fn_, rx, ry, src_x, src_y);
+        var hn = u1.x;
+        var qxn = u1.y;
+        var qyn = u1.z;
+        // Friction (implicit) on every Euler stage, before fv2's average.
         let qf = apply_manning(max(hn, 0.0), qxn, qyn, gn2[k], dt, params.h_dry);
         qxn = qf.x;
         qyn = qf.y;
@@ -382,17 +299,16 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
             let t_new = control.t_base + control.elapsed + dt;
             maxima[k] = track(hc, sqrt(u * u + v * v), t_new, params.arrival_depth, maxima[k]);
         } else {
-            hs[k] = hc;
-            qxs[k] = qxn;
-            qys[k] = qyn;
+            store_stage(k, vec3<f32>(hc, qxn, qyn));
         }
         part = vec4<f32>(rate, max(-hn, 0.0), 0.0, select(1.0, 0.0, finite));
     }
     reduce_partials(part, lid, wg.y * params.groups_x + wg.x);
 }
 
-// Inflow and outflow (m^3/s) through edge face `f`: the west faces of rows 0..ny, then east,
-// south faces of columns 0..nx, then north. Rust twin: `cpu::edge_flows`.
+// Rust twin: `engine/core/src/cpu/boundary.rs::edge_flows` — inflow and outflow (m^3/s) through
+// edge face `f`: the west faces of rows 0..ny, then east, south faces of columns 0..nx, then
+// north.
 fn boundary_flow(f: u32) -> vec2<f32> {
     let nx = params.nx;
     let ny = params.ny;
@@ -423,10 +339,11 @@ fn boundary_flow(f: u32) -> vec2<f32> {
     return vec2<f32>(max(m, 0.0) * len, max(-m, 0.0) * s * len);
 }
 
-// Rust twin: `CpuBackend::apply_segments_fv` — the flux through each inflow or stage segment
-// face: an inflow imposes its mass flux (with the momentum of water entering at the cell's
-// depth), a stage is a ghost at that level with the interior velocity.
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/segments.rs::CpuBackend::apply_segments_fv` — the flux through
+// each inflow or stage segment face: an inflow imposes its mass flux (with the momentum of
+// water entering at the cell's depth), a stage is a ghost at that level with the interior
+// velocity.
+@compute @workgroup_size(WORKGROUP)
 fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let i = cell_index(wg, lid, params.groups_x);
     if i >= params.n_seg_faces || control.dt <= 0.0 {
@@ -434,14 +351,14 @@ fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation
     }
     let sf = seg_faces[i];
     let c = sf.y;
-    let y_dir = (sf.z & 1u) != 0u;
-    let high = (sf.z & 2u) != 0u;
+    let y_dir = (sf.z & SEG_FACE_Y) != 0u;
+    let high = (sf.z & SEG_FACE_HIGH) != 0u;
     let inner = cell_state(c, y_dir);
     var flux: vec4<f32>;
-    if seg_info[sf.w].x == 0.0 {
+    if u32(seg_info[sf.w].x) == SEG_INFLOW {
         let q = seg_q[i];
         // Deviation form: only the momentum the water brings in.
-        let mom = select(0.0, q * q / inner.x, inner.x > 1e-3);
+        let mom = select(0.0, q * q / inner.x, inner.x > INFLOW_MOMENTUM_MIN_DEPTH_M);
         flux = vec4<f32>(select(q, -q, high), mom, mom, 0.0);
     } else {
         let stage = seg_q[params.n_seg_faces + sf.w];
@@ -459,9 +376,9 @@ fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation
     }
 }
 
-// Unit mass flux (m^2/s, along +x or +y) through face `f` as the update applied it (scaled by
-// the outflow factor of the cell the water leaves). Rust twin: the face arrays after
-// `CpuBackend::fv_limit`.
+// Rust twin: `engine/core/src/cpu/tracking.rs::CpuBackend::book_trackers` (which reads the face
+// arrays after `fv_limit`) — the unit mass flux (m^2/s, along +x or +y) through face `f` as
+// the update applied it.
 fn face_unit_flow(f: u32, y_dir: bool) -> f32 {
     let nx = params.nx;
     let none = 0xffffffffu;

@@ -1,16 +1,17 @@
-// inertial.wgsl — the local inertial scheme (Bates et al. 2010; de Almeida et al. 2012, theta
-// weighting) on the staggered grid, the GPU twin of `CpuBackend::step_inertial`:
-//   faces    new discharges through every interior face of both directions, from the old ones
-//            (Rust twin: `cpu::rows::inertial_faces`)
-//   edges    the faces on the domain edge: free outflow copies the inner face outward only,
-//            normal depth drives outflow against a lowered ghost (Rust twin: the edge part of
-//            `step_inertial`, `normal_depth_face`)
-//   limit    outflow-limiting factor of each cell (Rust twin: `cpu::rows::inertial_scale`)
-//   update   depth update, cell discharges, CFL rate, maxima (Rust twin: `inertial_cells`)
-//   commit   the limited new discharges become the old ones of the next step
-// Also: segment_faces (inflow and stage segments). Prepended: common.wgsl (with the bindings
-// every scheme shares); appended:
-// step.wgsl, forcing.wgsl and segments.wgsl.
+// inertial.wgsl — Rust twin: `engine/core/src/cpu/inertial.rs` (`CpuBackend::step_inertial`).
+//
+// The kernels of the local inertial scheme (Bates et al. 2010; de Almeida et al. 2012, theta
+// weighting) on the staggered grid:
+//   faces          new discharges through every interior face of both directions, from the
+//                  old ones
+//   edges          the faces on the domain edge: free outflow copies the inner face outward
+//                  only, normal depth drives outflow against a lowered ghost
+//   limit          outflow-limiting factor of each cell
+//   update         depth update, cell discharges, CFL rate, maxima
+//   commit         the limited new discharges become the old ones of the next step
+//   segment_faces  the discharges of inflow and stage segment faces
+// The pointwise physics is in `numerics/*.wgsl`; the module also has common.wgsl, step.wgsl,
+// forcing.wgsl and segments.wgsl.
 
 // Unit discharges through x faces ((nx + 1) ny, positive east) and y faces (nx (ny + 1),
 // positive north): old (8, 9) and new (14, 15).
@@ -19,29 +20,26 @@
 @group(0) @binding(14) var<storage, read_write> qfx_new: array<f32>;
 @group(0) @binding(15) var<storage, read_write> qfy_new: array<f32>;
 
-// Rust twin: `numerics::inertial::face_discharge`. `q` = (old q, q behind, q ahead);
-// `lr` = (eta_l, eta_r, z_l, z_r).
-fn face_discharge(q: vec3<f32>, lr: vec4<f32>, g_n2: f32, dt: f32, inv_d: f32) -> f32 {
-    let h_f = max(lr.x, lr.y) - max(lr.z, lr.w);
-    let theta = params.theta;
-    let q_avg = theta * q.x + 0.5 * (1.0 - theta) * (q.y + q.z);
-    let num = q_avg - params.g * h_f * dt * (lr.y - lr.x) * inv_d;
-    let wet = h_f > params.h_dry;
-    let qn = num * manning_factor(select(1.0, h_f, wet), abs(num), g_n2, dt);
-    return select(0.0, qn, wet);
+// The inertial face discharge with this run's theta, g and dry depth. Rust twin:
+// `engine/core/src/numerics/inertial.rs::face_discharge`.
+fn run_face_discharge(q: vec3<f32>, lr: vec4<f32>, g_n2: f32, dt: f32, inv_d: f32) -> f32 {
+    return face_discharge(q, lr, g_n2, dt, inv_d, params.theta, params.g, params.h_dry);
 }
 
-// The CFL rate of a cell (for the forcing passes). Rust twin: `numerics::cfl::inertial_rate`.
+// The CFL rate of a cell, for the forcing passes. Rust twin:
+// `engine/core/src/numerics/cfl.rs::inertial_rate`.
 fn cell_rate(hc: f32, qxc: f32, qyc: f32) -> f32 {
-    return select(0.0, sqrt(params.g * hc) / min(params.dx, params.dy), hc > params.h_dry);
+    return inertial_rate(hc, 1.0 / min(params.dx, params.dy), params.g, params.h_dry);
 }
 
+// GPU only: whether cell `k` is active (the CPU keeps a bool per cell).
 fn is_active(k: u32) -> bool {
     return mask[k] != 0u;
 }
 
-// The new discharge of interior face `a` of line `line` (between positions a - 1 and a),
-// zero next to inactive cells; edge faces are left to `edges`.
+// Rust twin: `engine/core/src/cpu/rows.rs::inertial_faces` — the new discharge of interior
+// face `a` of line `line` (between positions a - 1 and a), zero next to inactive cells; edge
+// faces are left to `edges`.
 fn interior_face(a: u32, line: u32, y_dir: bool, dt: f32) -> f32 {
     let n = select(params.nx, params.ny, y_dir);
     if a == 0u || a >= n {
@@ -58,17 +56,20 @@ fn interior_face(a: u32, line: u32, y_dir: bool, dt: f32) -> f32 {
     // `line` are a * nx + line.
     var q: vec3<f32>;
     if y_dir {
-        q = vec3<f32>(qfy[a * params.nx + line], qfy[(a - 1u) * params.nx + line], qfy[(a + 1u) * params.nx + line]);
+        let nx = params.nx;
+        q = vec3<f32>(qfy[a * nx + line], qfy[(a - 1u) * nx + line], qfy[(a + 1u) * nx + line]);
     } else {
         let f = line * (params.nx + 1u) + a;
         q = vec3<f32>(qfx[f], qfx[f - 1u], qfx[f + 1u]);
     }
     let lr = vec4<f32>(h[kl] + z[kl], h[kr] + z[kr], z[kl], z[kr]);
     let inv_d = 1.0 / select(params.dx, params.dy, y_dir);
-    return face_discharge(q, lr, 0.5 * (gn2[kl] + gn2[kr]), dt, inv_d);
+    return run_face_discharge(q, lr, 0.5 * (gn2[kl] + gn2[kr]), dt, inv_d);
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/rows.rs::inertial_faces` — every interior face of both
+// directions.
+@compute @workgroup_size(WORKGROUP)
 fn faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let f = cell_index(wg, lid, params.groups_x);
     let dt = control.dt;
@@ -85,20 +86,22 @@ fn faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
     }
 }
 
-// Rust twin: `cpu::normal_depth_face` — outflow through an edge face against a ghost with the
-// interior depth on a bed lower by `drop`; `high`: the ghost is east / north.
+// Rust twin: `engine/core/src/cpu/boundary.rs::normal_depth_face` — outflow through an edge face
+// against a ghost with the interior depth on a bed lower by `drop`; `high`: the ghost is east
+// / north.
 fn normal_depth_face(q_old: f32, k: u32, drop: f32, high: bool, dt: f32, inv_d: f32) -> f32 {
     let eta = h[k] + z[k];
     var lr = vec4<f32>(eta - drop, eta, z[k] - drop, z[k]);
     if high {
         lr = vec4<f32>(eta, eta - drop, z[k], z[k] - drop);
     }
-    let q = face_discharge(vec3<f32>(q_old), lr, gn2[k], dt, inv_d);
+    let q = run_face_discharge(vec3<f32>(q_old), lr, gn2[k], dt, inv_d);
     return select(min(q, 0.0), max(q, 0.0), high);
 }
 
-// One edge face per invocation: west faces of rows 0..ny, east, south of columns 0..nx, north.
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/boundary.rs::CpuBackend::inertial_edges` — one
+// edge face per invocation: west faces of rows 0..ny, east, south of columns 0..nx, north.
+@compute @workgroup_size(WORKGROUP)
 fn edges(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let e = cell_index(wg, lid, params.groups_x);
     let nx = params.nx;
@@ -115,9 +118,9 @@ fn edges(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
         let kind = select(params.bc_west, params.bc_east, high);
         var q = 0.0;
         if is_active(k) {
-            if kind == 1u && nx > 1u {
+            if kind == BC_FREE && nx > 1u {
                 q = select(min(qfx_new[f + 1u], 0.0), max(qfx_new[f - 1u], 0.0), high);
-            } else if kind == 2u {
+            } else if kind == BC_NORMAL_DEPTH {
                 let slope = select(params.slope_west, params.slope_east, high);
                 q = normal_depth_face(qfx[f], k, slope * params.dx, high, dt, 1.0 / params.dx);
             }
@@ -131,9 +134,9 @@ fn edges(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
         let kind = select(params.bc_south, params.bc_north, high);
         var q = 0.0;
         if is_active(k) {
-            if kind == 1u && ny > 1u {
+            if kind == BC_FREE && ny > 1u {
                 q = select(min(qfy_new[nx + i], 0.0), max(qfy_new[(ny - 1u) * nx + i], 0.0), high);
-            } else if kind == 2u {
+            } else if kind == BC_NORMAL_DEPTH {
                 let slope = select(params.slope_south, params.slope_north, high);
                 q = normal_depth_face(qfy[f], k, slope * params.dy, high, dt, 1.0 / params.dy);
             }
@@ -142,7 +145,9 @@ fn edges(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
     }
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/rows.rs::inertial_scale` — the outflow-limiting factor of
+// each cell (`numerics/inertial.wgsl::outflow_scale`).
+@compute @workgroup_size(WORKGROUP)
 fn limit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     if k >= params.cells || control.dt <= 0.0 {
@@ -159,8 +164,9 @@ fn limit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
     scale[k] = outflow_scale(h[k], out_depth);
 }
 
-// The new discharge of x face `f` (or y face, `y_dir`) scaled by its upwind cell's factor
-// (Rust twin: `cpu::rows::inertial_apply_scale`; at edges only outflow is limited).
+// Rust twin: `engine/core/src/cpu/rows.rs::inertial_apply_scale` — the new discharge of x
+// face `f` (or y face, `y_dir`) scaled by its upwind cell's factor (at edges only outflow is
+// limited).
 fn limited(f: u32, y_dir: bool) -> f32 {
     let nx = params.nx;
     var q: f32;
@@ -197,7 +203,9 @@ fn limited(f: u32, y_dir: bool) -> f32 {
     return q * s;
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/rows.rs::inertial_cells` — depth update, cell discharges,
+// CFL rate and maxima.
+@compute @workgroup_size(WORKGROUP)
 fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     let dt = control.dt;
@@ -218,8 +226,8 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
         let hs = select(1.0, hc, wet);
         let u = select(0.0, qxn / hs, wet);
         let v = select(0.0, qyn / hs, wet);
-        // Rust twin: `numerics::cfl::inertial_rate`.
-        let rate = select(0.0, sqrt(params.g * hc) / min(params.dx, params.dy), wet);
+        let inv_dmin = 1.0 / min(params.dx, params.dy);
+        let rate = select(0.0, inertial_rate(hc, inv_dmin, params.g, params.h_dry), wet);
         let finite = hn == hn && abs(hn) < 1e30;
         h[k] = hc;
         qx[k] = qxn;
@@ -231,7 +239,9 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
     reduce_partials(part, lid, wg.y * params.groups_x + wg.x);
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/inertial.rs::CpuBackend::step_inertial` (its swap of the face
+// arrays) — the limited new discharges become the old ones.
+@compute @workgroup_size(WORKGROUP)
 fn commit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let f = cell_index(wg, lid, params.groups_x);
     if control.dt <= 0.0 {
@@ -245,8 +255,8 @@ fn commit(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
     }
 }
 
-// Inflow and outflow (m^3/s) through edge face `f` (order as in `edges`), after limiting.
-// Rust twin: `cpu::edge_flows`.
+// Rust twin: `engine/core/src/cpu/boundary.rs::edge_flows` — inflow and outflow (m^3/s) through
+// edge face `f` (order as in `edges`), after limiting.
 fn boundary_flow(f: u32) -> vec2<f32> {
     let nx = params.nx;
     let ny = params.ny;
@@ -266,10 +276,10 @@ fn boundary_flow(f: u32) -> vec2<f32> {
     return vec2<f32>(max(q_in, 0.0) * len, max(-q_in, 0.0) * len);
 }
 
-// Rust twin: `CpuBackend::apply_segments_inertial` — inflow faces carry the segment's
-// discharge, stage faces the momentum equation against a ghost at the stage level
-// (`edge_face_discharge`).
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/segments.rs::CpuBackend::apply_segments_inertial` — inflow faces
+// carry the segment's discharge, stage faces the momentum equation against a ghost at the
+// stage level (as `edge_face_discharge`).
+@compute @workgroup_size(WORKGROUP)
 fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let i = cell_index(wg, lid, params.groups_x);
     let dt = control.dt;
@@ -278,10 +288,10 @@ fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation
     }
     let sf = seg_faces[i];
     let c = sf.y;
-    let y_dir = (sf.z & 1u) != 0u;
-    let high = (sf.z & 2u) != 0u;
+    let y_dir = (sf.z & SEG_FACE_Y) != 0u;
+    let high = (sf.z & SEG_FACE_HIGH) != 0u;
     var q: f32;
-    if seg_info[sf.w].x == 0.0 {
+    if u32(seg_info[sf.w].x) == SEG_INFLOW {
         q = select(seg_q[i], -seg_q[i], high);
     } else {
         let stage = seg_q[params.n_seg_faces + sf.w];
@@ -292,7 +302,7 @@ fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation
             lr = vec4<f32>(eta, stage, z[c], z[c]);
         }
         let inv_d = 1.0 / select(params.dx, params.dy, y_dir);
-        q = face_discharge(vec3<f32>(old), lr, gn2[c], dt, inv_d);
+        q = run_face_discharge(vec3<f32>(old), lr, gn2[c], dt, inv_d);
     }
     if y_dir {
         qfy_new[sf.x] = q;
@@ -301,7 +311,8 @@ fn segment_faces(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation
     }
 }
 
-// Unit discharge (m^2/s, along +x or +y) through face `f` after limiting.
+// Rust twin: `engine/core/src/cpu/tracking.rs::CpuBackend::book_trackers` — the unit discharge
+// (m^2/s, along +x or +y) through face `f` after limiting.
 fn face_unit_flow(f: u32, y_dir: bool) -> f32 {
     return limited(f, y_dir);
 }

@@ -1,15 +1,18 @@
-// segments.wgsl — inflow and stage boundary segments, and cross-sections, shared by every
-// scheme's module (which defines `segment_faces` and `face_unit_flow`):
+// segments.wgsl — Rust twin: `engine/core/src/cpu/segments.rs` (`update_segments`) and
+// `engine/core/src/cpu/tracking.rs` (`book_trackers`).
+//
+// Inflow and stage boundary segments, and cross-sections, shared by every scheme's module
+// (which defines `segment_faces` and `face_unit_flow`):
 //   segments        this step's values: an inflow hydrograph's mean discharge spread over the
-//                   segment's wet faces by conveyance h^(5/3) (over its lowest faces while it
-//                   is dry), a stage hydrograph's level at mid-step
-//                   (Rust twin: `CpuBackend::update_segments`)
+//                   segment's wet faces by conveyance h^(5/3) (over its lowest faces, within
+//                   `INFLOW_LOW_BAND_M` of the lowest bed, while it is dry), a stage
+//                   hydrograph's level at mid-step
 //   track_sections  the volume through each cross-section's faces in this step (or stage)
-//                   (Rust twin: `CpuBackend::book_trackers`)
 
-// Segment faces: (face index, cell, flags: 1 = y face, 2 = ghost on the high side, segment).
+// Segment faces: (face index, cell, flags `SEG_FACE_Y` | `SEG_FACE_HIGH`, segment).
 @group(0) @binding(26) var<storage, read> seg_faces: array<vec4<u32>>;
-// Segments: (kind: 0 inflow, 1 stage; series id; face length m; lowest bed of the segment).
+// Segments: (kind `SEG_INFLOW` or `SEG_STAGE`; series id; face length m; lowest bed of the
+// segment).
 @group(0) @binding(27) var<storage, read> seg_info: array<vec4<f32>>;
 // This step's unit discharge into the domain per segment face (m^2/s), then each segment's
 // stage (m) at n_seg_faces + segment.
@@ -19,6 +22,8 @@
 // Volume through each section so far (m^3), compensated (hi, lo).
 @group(0) @binding(30) var<storage, read_write> tracked: array<vec2<f32>>;
 
+// Rust twin: `engine/core/src/cpu/segments.rs::CpuBackend::update_segments` — each segment's
+// discharge per face or stage for this step.
 @compute @workgroup_size(1)
 fn segments() {
     let dt = control.dt;
@@ -39,7 +44,7 @@ fn segments() {
             }
             last = last + 1u;
         }
-        if info.x == 0.0 {
+        if u32(info.x) == SEG_INFLOW {
             let q_total = series_integral(id, t0, t1) / dt;
             var sum = 0.0;
             for (var f = first; f < last; f = f + 1u) {
@@ -51,7 +56,7 @@ fn segments() {
             let dry = sum <= 0.0;
             if dry {
                 for (var f = first; f < last; f = f + 1u) {
-                    if z[seg_faces[f].y] <= info.w + 0.01 {
+                    if z[seg_faces[f].y] <= info.w + INFLOW_LOW_BAND_M {
                         sum = sum + 1.0;
                     }
                 }
@@ -61,7 +66,7 @@ fn segments() {
                 let d = h[c];
                 var w = select(0.0, pow(max(d, 1e-30), 5.0 / 3.0), d > params.h_dry);
                 if dry {
-                    w = select(0.0, 1.0, z[c] <= info.w + 0.01);
+                    w = select(0.0, 1.0, z[c] <= info.w + INFLOW_LOW_BAND_M);
                 }
                 seg_q[f] = q_total * w / max(sum, 1e-30) / info.z;
             }
@@ -72,6 +77,8 @@ fn segments() {
     }
 }
 
+// Rust twin: `engine/core/src/cpu/tracking.rs::CpuBackend::book_trackers` — the volume through each
+// cross-section in this step (or stage), compensated.
 @compute @workgroup_size(1)
 fn track_sections() {
     let dt = control.dt;
@@ -88,7 +95,7 @@ fn track_sections() {
             acc = 0.0;
             sec = t.z;
         }
-        acc = acc + face_unit_flow(t.x, t.y == 1u) * bitcast<f32>(t.w);
+        acc = acc + face_unit_flow(t.x, t.y != 0u) * bitcast<f32>(t.w);
     }
     if params.n_track_faces > 0u {
         tracked[sec] = two_sum_add(tracked[sec], acc * w);

@@ -1,4 +1,7 @@
-// step.wgsl — the time step on the device: `plan` chooses it before a step, `finish` reduces
+// step.wgsl — Rust twin: `engine/core/src/cpu/step.rs` (`CpuBackend::step`) and
+// `engine/core/src/numerics/cfl.rs` (`next_dt`).
+//
+// The time step on the device: `plan` chooses it before a step, `finish` reduces
 // the cell kernels' partials after it (largest CFL rate, positivity corrections, a non-finite
 // depth) and books the water budget; `finish_stage` does the bookkeeping between fv2's two
 // Runge-Kutta stages; `volume` sums the depth for the ledger at output times. Deterministic:
@@ -8,7 +11,9 @@
 // `boundary_flow(face)` (inflow and outflow in m^3/s through edge face `face` of
 // 2 (nx + ny)).
 
-// Rust twin: `numerics::cfl::next_dt` (with the collapse check of `Backend::advance_to`).
+// Rust twin: `engine/core/src/numerics/cfl.rs::next_dt` (with the collapse check of
+// `CpuBackend::advance_to`) — the next step from the last step's CFL rate, and its uniform
+// rain.
 @compute @workgroup_size(1)
 fn plan() {
     control.stage = 0u;
@@ -28,20 +33,22 @@ fn plan() {
     } else if dt > 0.5 * rem {
         dt = 0.5 * rem;
     } else if !(dt >= params.min_dt) {
-        control.failed = 2u;
+        control.failed = FAILED_DT_COLLAPSED;
         control.done = 1u;
         dt = 0.0;
     }
     control.dt = max(dt, 0.0);
-    control.rain_step = series_integral(0u, control.elapsed, control.elapsed + control.dt) / 3.6e6;
+    control.rain_step = series_integral(SERIES_RAIN, control.elapsed, control.elapsed + control.dt)
+        / MM_H_PER_M_S;
 }
 
 // Partial sums of the cell kernels, one vec4 per workgroup: x = largest CFL rate (max),
 // y = positivity correction or rain depth added (sum), z = infiltrated depth or water depth
 // (sum), w = a non-finite depth was seen (max).
-var<workgroup> wg_part: array<vec4<f32>, 256>;
+var<workgroup> wg_part: array<vec4<f32>, WORKGROUP>;
 
-// Reduces `part` over the workgroup in a fixed order into partials[group].
+// GPU only (the CPU folds per row in fixed lanes): reduces `part` over the workgroup in a fixed
+// order into partials[group].
 fn reduce_partials(part: vec4<f32>, lid: u32, group: u32) {
     wg_part[lid] = part;
     workgroupBarrier();
@@ -58,8 +65,9 @@ fn reduce_partials(part: vec4<f32>, lid: u32, group: u32) {
     }
 }
 
-// Per-workgroup sums of the water depth in z (the volume is summed on the host in f64).
-@compute @workgroup_size(256)
+// GPU only (the CPU sums its depths in f64): per-workgroup sums of the water depth in z; the
+// host sums them in f64.
+@compute @workgroup_size(WORKGROUP)
 fn volume(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = cell_index(wg, lid, params.groups_x);
     var d = 0.0;
@@ -69,11 +77,11 @@ fn volume(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
     reduce_partials(vec4<f32>(0.0, 0.0, d, 0.0), lid, wg.y * params.groups_x + wg.x);
 }
 
-var<workgroup> red_rate: array<f32, 256>;
-var<workgroup> red_sum: array<vec4<f32>, 256>;
+var<workgroup> red_rate: array<f32, WORKGROUP>;
+var<workgroup> red_sum: array<vec4<f32>, WORKGROUP>;
 
-// The reductions of `finish` and `finish_stage`: thread 0 ends with (rate) in red_rate[0] and
-// (correction depth, inflow, outflow, bad) in red_sum[0].
+// GPU only: the reductions of `finish` and `finish_stage`: thread 0 ends with (rate) in
+// red_rate[0] and (correction depth, inflow, outflow, bad) in red_sum[0].
 fn reduce_step(lid: u32) {
     var rate = 0.0;
     var corr = 0.0;
@@ -106,9 +114,10 @@ fn reduce_step(lid: u32) {
     }
 }
 
-// fv2, after its first stage: books that stage's boundary flow and positivity corrections
-// (each with weight 1/2, as `CpuBackend::step_fv2` does) and switches to the second stage.
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/fv.rs::CpuBackend::step_fv2` (between its stages) — fv2,
+// after its first stage: books that stage's boundary flow and positivity corrections (each
+// with weight 1/2) and switches to the second stage.
+@compute @workgroup_size(WORKGROUP)
 fn finish_stage(@builtin(local_invocation_index) lid: u32) {
     reduce_step(lid);
     if lid == 0u {
@@ -116,11 +125,14 @@ fn finish_stage(@builtin(local_invocation_index) lid: u32) {
         if dt > 0.0 {
             let tot = red_sum[0];
             let area = params.dx * params.dy;
-            control.ledger[0] = two_sum_add(control.ledger[0], 0.5 * tot.y * dt);
-            control.ledger[1] = two_sum_add(control.ledger[1], 0.5 * tot.z * dt);
-            control.ledger[3] = two_sum_add(control.ledger[3], 0.5 * tot.x * area);
+            control.ledger[LEDGER_INFLOW] =
+                two_sum_add(control.ledger[LEDGER_INFLOW], 0.5 * tot.y * dt);
+            control.ledger[LEDGER_OUTFLOW] =
+                two_sum_add(control.ledger[LEDGER_OUTFLOW], 0.5 * tot.z * dt);
+            control.ledger[LEDGER_CORRECTION] =
+                two_sum_add(control.ledger[LEDGER_CORRECTION], 0.5 * tot.x * area);
             if tot.w > 0.0 {
-                control.failed = 1u;
+                control.failed = FAILED_NON_FINITE;
                 control.done = 1u;
             }
         }
@@ -128,7 +140,9 @@ fn finish_stage(@builtin(local_invocation_index) lid: u32) {
     }
 }
 
-@compute @workgroup_size(256)
+// Rust twin: `engine/core/src/cpu/step.rs::CpuBackend::step` (its bookkeeping) — after the
+// last stage: the largest CFL rate, the water budget, the clock.
+@compute @workgroup_size(WORKGROUP)
 fn finish(@builtin(local_invocation_index) lid: u32) {
     reduce_step(lid);
     if lid == 0u {
@@ -137,19 +151,22 @@ fn finish(@builtin(local_invocation_index) lid: u32) {
             let tot = red_sum[0];
             let area = params.dx * params.dy;
             let w = 1.0 / f32(params.rk_stages);
-            control.ledger[0] = two_sum_add(control.ledger[0], w * tot.y * dt);
-            control.ledger[1] = two_sum_add(control.ledger[1], w * tot.z * dt);
-            control.ledger[2] = two_sum_add(
-                control.ledger[2],
+            control.ledger[LEDGER_INFLOW] =
+                two_sum_add(control.ledger[LEDGER_INFLOW], w * tot.y * dt);
+            control.ledger[LEDGER_OUTFLOW] =
+                two_sum_add(control.ledger[LEDGER_OUTFLOW], w * tot.z * dt);
+            control.ledger[LEDGER_RAIN] = two_sum_add(
+                control.ledger[LEDGER_RAIN],
                 control.rain_step * f32(params.active_cells) * area,
             );
-            control.ledger[3] = two_sum_add(control.ledger[3], tot.x * area);
+            control.ledger[LEDGER_CORRECTION] =
+                two_sum_add(control.ledger[LEDGER_CORRECTION], tot.x * area);
             control.max_rate = red_rate[0];
             control.rain_before = control.rain_before + control.rain_step;
             control.elapsed = control.elapsed + dt;
             control.steps = control.steps + 1u;
             if tot.w > 0.0 {
-                control.failed = 1u;
+                control.failed = FAILED_NON_FINITE;
                 control.done = 1u;
             }
         }

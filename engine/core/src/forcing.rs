@@ -8,6 +8,18 @@
 
 use crate::error::{CoreError, Result};
 
+/// A rain intensity of 1 m/s in mm/h: intensities in mm/h integrated over seconds, divided by
+/// this, are depths in metres.
+pub const MM_H_PER_M_S: f64 = 3.6e6;
+
+/// An inflow segment that is dry spreads its discharge over the faces whose bed lies within
+/// this height (m) of the segment's lowest bed (the channel), not over its whole width.
+pub const INFLOW_LOW_BAND_M: f64 = 0.01;
+
+/// An inflow face brings momentum `q^2 / h` only into a cell deeper than this (m); shallower
+/// cells take the water without it.
+pub const INFLOW_MOMENTUM_MIN_DEPTH_M: f64 = 1e-3;
+
 /// A piecewise-linear time series: `(time_s, value)` with strictly increasing times. Before the
 /// first time it holds the first value, after the last the last value.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +71,7 @@ impl Series {
         &self.points
     }
 
-    /// Value at time `t_s`.
+    /// Value at time `t_s`. WGSL twin: `forcing.wgsl::series_at`.
     pub fn at(&self, t_s: f64) -> f64 {
         let p = &self.points;
         match p.iter().position(|&(t, _)| t > t_s) {
@@ -72,7 +84,8 @@ impl Series {
         }
     }
 
-    /// Exact integral of the series over `[t0, t1]` (value x seconds).
+    /// Exact integral of the series over `[t0, t1]` (value x seconds). WGSL twin:
+    /// `forcing.wgsl::series_integral`.
     pub fn integral(&self, t0: f64, t1: f64) -> f64 {
         if t1 <= t0 {
             return 0.0;
@@ -259,8 +272,9 @@ impl RainGrid {
     }
 
     /// Weights `w_k` (seconds) such that the rain depth over `[t0, t1]` is
-    /// `sum_k w_k frame_k / 3.6e6` metres (the exact integral of the interpolated intensity);
-    /// written into `out`, which is cleared first.
+    /// `sum_k w_k frame_k / MM_H_PER_M_S` metres (the exact integral of the interpolated
+    /// intensity); written into `out`, which is cleared first. WGSL twin:
+    /// `forcing.wgsl::rain_weights`.
     pub fn weights(&self, t0: f64, t1: f64, out: &mut Vec<(usize, f64)>) {
         out.clear();
         let ts = &self.times_s;
@@ -393,7 +407,7 @@ impl Forcing {
     pub fn rain_depth_m(&self, t0: f64, t1: f64) -> f64 {
         self.rain_mm_h
             .as_ref()
-            .map_or(0.0, |r| r.integral(t0, t1) / 3.6e6)
+            .map_or(0.0, |r| r.integral(t0, t1) / MM_H_PER_M_S)
     }
 }
 

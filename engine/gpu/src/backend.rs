@@ -1,54 +1,30 @@
 //! [`GpuBackend`]: the core's [`Backend`] on wgpu. The state lives on the device for the whole
 //! run; the time step is chosen, used and reduced there (`step.wgsl`), many steps go into one
-//! submission, and the host reads back a 80-byte control block per batch of steps and the
+//! submission, and the host reads back a 112-byte control block per batch of steps and the
 //! fields only at output times.
+//!
+//! The buffers are bound by the names of the bindings the shader module declares, read from the
+//! module with naga ([`crate::bindings`]); each one is made for a binding (no fillers) and
+//! checked against it (usage, and size against what the kernels index) whenever the bind group
+//! is built. Construction is in [`crate::setup`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use basintwin_core::{
-    Backend, BoundaryKind, Checkpoint, CoreError, Forcing, Grid, MassLedger, Maxima, Scheme,
-    SolverConfig, State, Terrain,
+    Backend, Checkpoint, CoreError, Forcing, Grid, MassLedger, Maxima, Scheme, SolverConfig, State,
+    Terrain,
 };
-use wgpu::util::DeviceExt;
 
+use crate::bindings::{self, Binding, Buffers};
 use crate::context::{GpuContext, describe};
 use crate::error::GpuError;
-use crate::layout::{BC_FREE, BC_NORMAL_DEPTH, BC_WALL, Control, Params, WORKGROUP};
-
-/// Largest number of workgroups along one dispatch dimension (WebGPU's limit).
-const MAX_GROUPS: u32 = 65_535;
-
-fn bc(kind: BoundaryKind) -> (u32, f32) {
-    match kind {
-        BoundaryKind::Wall => (BC_WALL, 0.0),
-        BoundaryKind::Free => (BC_FREE, 0.0),
-        BoundaryKind::NormalDepth { slope } => (BC_NORMAL_DEPTH, slope as f32),
-    }
-}
-
-/// 2D dispatch size covering `n` invocations with rows of `groups_x` workgroups.
-fn dispatch(n: u64, groups_x: u32) -> (u32, u32) {
-    let groups = n.div_ceil(u64::from(WORKGROUP));
-    let y = groups.div_ceil(u64::from(groups_x.max(1)));
-    (groups_x, y.max(1) as u32)
-}
-
-/// How many invocations a kernel of the step program runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Span {
-    /// One workgroup.
-    One,
-    Cells,
-    FacesX,
-    FacesY,
-    /// Both face directions in one dispatch (the larger count).
-    FacesXY,
-    /// The 2 (nx + ny) faces on the domain edge.
-    Edges,
-    /// The faces of the boundary segments.
-    SegFaces,
-}
+use crate::layout::{
+    Control, FAILED_DT_COLLAPSED, FAILED_NON_FINITE, LEDGER_CORRECTION, LEDGER_INFILTRATION,
+    LEDGER_INFLOW, LEDGER_OUTFLOW, LEDGER_RAIN, LEDGER_SOURCES, Params,
+};
+use crate::setup::{Dims, Fields, ForcingArrays, Span, name, required_bytes};
 
 /// When a kernel of the step program runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,7 +67,7 @@ fn program(scheme: Scheme) -> &'static [(&'static str, Span, Need)] {
         Scheme::Fv2 => &[
             ("plan", Span::One, Always),
             ("segments", Span::One, Segments),
-            ("slopes", Span::Cells, Always),
+            ("fv2_slopes", Span::Cells, Always),
             ("faces_x", Span::FacesX, Always),
             ("faces_y", Span::FacesY, Always),
             ("segment_faces", Span::SegFaces, Segments),
@@ -99,7 +75,7 @@ fn program(scheme: Scheme) -> &'static [(&'static str, Span, Need)] {
             ("update", Span::Cells, Always),
             ("track_sections", Span::One, Tracking),
             ("finish_stage", Span::One, Always),
-            ("slopes", Span::Cells, Always),
+            ("fv2_slopes", Span::Cells, Always),
             ("faces_x", Span::FacesX, Always),
             ("faces_y", Span::FacesY, Always),
             ("segment_faces", Span::SegFaces, Segments),
@@ -120,53 +96,14 @@ const FORCING_KERNELS: [(&str, Span); 5] = [
     ("forcing_finish", Span::One),
 ];
 
-/// Binding numbers shared by every scheme's module (see the `@binding` lines of the shaders).
-mod bind {
-    pub const PARAMS: usize = 0;
-    pub const CONTROL: usize = 1;
-    pub const H: usize = 2;
-    pub const QX: usize = 3;
-    pub const QY: usize = 4;
-    pub const MAXIMA: usize = 11;
-    pub const PARTIALS: usize = 12;
-    pub const SERIES: usize = 13;
-    pub const SERIES_INDEX: usize = 19;
-    pub const SOURCE_CELL: usize = 20;
-    pub const INFIL: usize = 21;
-    pub const INFILTRATED: usize = 22;
-    pub const FRAMES: usize = 23;
-    pub const FRAME_TW: usize = 24;
-    pub const RAIN_CUM: usize = 25;
-    pub const SEG_FACES: usize = 26;
-    pub const SEG_INFO: usize = 27;
-    pub const SEG_Q: usize = 28;
-    pub const TRACK_FACES: usize = 29;
-    pub const TRACKED: usize = 30;
-    pub const RAIN_CARRY: usize = 31;
-    pub const COUNT: usize = 32;
-    /// Read-only bindings; the rest are read-write (0 is uniform).
-    pub const READ_ONLY: [usize; 11] = [5, 6, 7, 13, 19, 20, 21, 23, 26, 27, 29];
-}
-
-/// The bind group of every buffer, binding `i` = `buf[i]`.
-fn bind_group(
-    dev: &wgpu::Device,
-    layout: &wgpu::BindGroupLayout,
-    buf: &[wgpu::Buffer],
-) -> wgpu::BindGroup {
-    let entries: Vec<wgpu::BindGroupEntry> = buf
-        .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry {
-            binding: i as u32,
-            resource: b.as_entire_binding(),
-        })
-        .collect();
-    dev.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("bind group"),
-        layout,
-        entries: &entries,
-    })
+/// Every kernel the backend may dispatch for `scheme`.
+fn kernels(scheme: Scheme) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = program(scheme).iter().map(|p| p.0).collect();
+    names.extend(FORCING_KERNELS.iter().map(|p| p.0));
+    names.push("volume");
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// A call of `advance_to` in progress: its target and clock, the control-block staging
@@ -199,10 +136,12 @@ pub struct GpuBackend {
     ctx: GpuContext,
     grid: Grid,
     cfg: SolverConfig,
+    dims: Dims,
     params: Params,
     control: Control,
-    /// Every buffer, by binding number.
-    buf: Vec<wgpu::Buffer>,
+    /// The bindings the module declares (naga reflection), and a buffer for each, by name.
+    bindings: Vec<Binding>,
+    buffers: Buffers,
     /// The bed and the active-cell mask as uploaded (for validating and setting up forcing).
     bed: Vec<f32>,
     mask: Vec<bool>,
@@ -210,15 +149,12 @@ pub struct GpuBackend {
     fingerprint: u64,
     layout: wgpu::BindGroupLayout,
     bind_group: wgpu::BindGroup,
-    /// Workgroups along x of every 2D dispatch.
-    groups_x: u32,
-    /// Every entry point of the module, by name.
-    pipelines: std::collections::HashMap<&'static str, wgpu::ComputePipeline>,
+    /// Every kernel of the module, by name.
+    pipelines: HashMap<&'static str, wgpu::ComputePipeline>,
     /// The step program: kernel and dispatch size, in order.
     steps_program: Vec<(&'static str, (u32, u32))>,
-    d_cells: (u32, u32),
-    /// Series as given (seconds since the start): rain, then the point sources; uploaded
-    /// relative to the start of each `advance_to`.
+    /// Series as given (seconds since the start): rain, then the point sources, then the
+    /// segments; uploaded relative to the start of each `advance_to`.
     series: Vec<Vec<(f64, f64)>>,
     /// Gridded-rain frame times (seconds since the start).
     frame_times: Vec<f64>,
@@ -263,314 +199,49 @@ impl GpuBackend {
                 have.join(", ")
             )));
         };
-        let inertial = cfg.scheme == Scheme::Inertial;
-        let (nx, ny) = (grid.nx, grid.ny);
-        let cells = grid.cells();
-        // Sizes: every index is a u32 on the device, every array one storage binding.
-        let faces = (nx + 1) * ny.max(1) + nx * (ny + 1);
-        let limit_bind = ctx.limits.max_storage_buffer_binding_size;
-        let limit_buf = ctx.limits.max_buffer_size;
-        let largest = 16 * ((nx + 1) * ny).max(nx * (ny + 1)) as u64;
-        if faces as u64 >= u64::from(u32::MAX) / 2 {
-            return Err(GpuError::Unsupported(format!(
-                "{nx} x {ny} cells: too many for 32-bit indices on the GPU"
-            )));
-        }
-        if largest > limit_bind.min(limit_buf) {
-            return Err(GpuError::Unsupported(format!(
-                "{nx} x {ny} cells need {} MiB per face array, over this adapter's storage-binding limit of {} MiB ({}); split the domain or use the CPU backend",
-                largest >> 20,
-                limit_bind.min(limit_buf) >> 20,
-                describe(&ctx.info)
-            )));
-        }
-        let groups = (cells as u64).div_ceil(u64::from(WORKGROUP));
-        let groups_x = (groups.min(u64::from(MAX_GROUPS))) as u32;
-        let (nfx, nfy) = ((nx + 1) * ny, nx * (ny + 1));
-        let size_of = |span: Span| -> (u32, u32) {
-            match span {
-                Span::One => (1, 1),
-                Span::Cells => dispatch(cells as u64, groups_x),
-                Span::FacesX => dispatch(nfx as u64, groups_x),
-                Span::FacesY => dispatch(nfy as u64, groups_x),
-                Span::FacesXY => dispatch(nfx.max(nfy) as u64, groups_x),
-                Span::Edges | Span::SegFaces => dispatch(2 * (nx + ny) as u64, groups_x),
-            }
-        };
-        let d_cells = size_of(Span::Cells);
-        if [Span::Cells, Span::FacesXY, Span::Edges]
-            .iter()
-            .any(|&s| size_of(s).1 > MAX_GROUPS)
-        {
-            return Err(GpuError::Unsupported(format!(
-                "{nx} x {ny} cells: more workgroups than one dispatch allows"
-            )));
-        }
-        let n_partials = d_cells.0 * d_cells.1;
-        let g = cfg.gravity_m_s2;
-        let b = &cfg.boundaries;
-        let (bw, sw) = bc(b.west);
-        let (be, se) = bc(b.east);
-        let (bs, ss) = bc(b.south);
-        let (bn, sn) = bc(b.north);
-        let courant = cfg.courant.unwrap_or(cfg.scheme.default_courant());
-        let params = Params {
-            nx: nx as u32,
-            ny: ny as u32,
-            cells: cells as u32,
-            groups_x,
-            dx: grid.dx_m as f32,
-            dy: grid.dy_m as f32,
-            g: g as f32,
-            h_dry: cfg.dry_depth_m as f32,
-            courant: courant as f32,
-            max_dt: cfg.max_dt_s as f32,
-            min_dt: cfg.min_dt_s as f32,
-            arrival_depth: cfg.arrival_depth_m as f32,
-            bc_west: bw,
-            bc_east: be,
-            bc_south: bs,
-            bc_north: bn,
-            slope_west: sw,
-            slope_east: se,
-            slope_south: ss,
-            slope_north: sn,
-            n_partials,
-            active_cells: terrain.active.iter().filter(|a| **a).count() as u32,
-            n_sources: 0,
-            theta: cfg.theta as f32,
-            rk_stages: if cfg.scheme == Scheme::Fv2 { 2 } else { 1 },
-            ..Params::default()
-        };
-        // Initial fields; inactive cells are dry with a zero bed.
-        let active: Vec<u32> = terrain.active.iter().map(|&a| u32::from(a)).collect();
-        let z: Vec<f32> = (0..cells)
-            .map(|k| {
-                if terrain.active[k] {
-                    terrain.bed_m[k] as f32
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let gn2: Vec<f32> = (0..cells)
-            .map(|k| {
-                let n = terrain.manning_at(k);
-                (g * n * n) as f32
-            })
-            .collect();
-        let mut h0 = state.h.clone();
-        let mut qx0 = state.qx.clone();
-        let mut qy0 = state.qy.clone();
-        for k in 0..cells {
-            if !terrain.active[k] {
-                (h0[k], qx0[k], qy0[k]) = (0.0, 0.0, 0.0);
-            }
-        }
-        // Initial maxima and CFL rate, as the CPU backend starts them.
-        let hd = cfg.dry_depth_m;
-        let mut max_rate = 0.0f64;
-        let mut maxima0 = vec![[0.0f32, 0.0, 0.0, -1.0]; cells];
-        let mut volume = 0.0f64;
-        for k in 0..cells {
-            let h = f64::from(h0[k]);
-            volume += h;
-            let (u, v) = if h > hd {
-                (f64::from(qx0[k]) / h, f64::from(qy0[k]) / h)
-            } else {
-                (0.0, 0.0)
-            };
-            if h > hd {
-                let c = (g * h).sqrt();
-                max_rate = max_rate.max(if inertial {
-                    c / grid.dx_m.min(grid.dy_m)
-                } else {
-                    (u.abs() + c) / grid.dx_m + (v.abs() + c) / grid.dy_m
-                });
-            }
-            let speed = (u * u + v * v).sqrt();
-            let a = if h > cfg.arrival_depth_m { 0.0 } else { -1.0 };
-            maxima0[k] = [h as f32, speed as f32, (h * (speed + 0.5)) as f32, a];
-        }
-        let dev = &ctx.device;
-        let storage = |label: &str, data: &[u8]| {
-            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: data,
-                usage: wgpu::BufferUsages::STORAGE
-                    | wgpu::BufferUsages::COPY_SRC
-                    | wgpu::BufferUsages::COPY_DST,
-            })
-        };
-        let zeros = |label: &str, bytes: u64| {
-            dev.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: bytes.max(16),
-                usage: wgpu::BufferUsages::STORAGE
-                    | wgpu::BufferUsages::COPY_SRC
-                    | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            })
-        };
+        let dims = Dims::new(&grid, &ctx)?;
+        let params = crate::setup::params(&grid, terrain, &cfg, &dims);
+        let fields = Fields::new(&grid, terrain, state, &cfg);
         let control = Control {
-            max_rate: max_rate as f32,
+            max_rate: fields.max_rate as f32,
             ..Control::default()
         };
-        // Inertial: face discharges start as the mean of the two cells' (interior faces
-        // between active cells), as on the CPU.
-        let (face_x, face_y): (Vec<f32>, Vec<f32>) = if inertial {
-            let act = |i: usize, j: usize| terrain.active[j * nx + i];
-            let mut fxv = vec![0.0f32; nfx];
-            let mut fyv = vec![0.0f32; nfy];
-            for j in 0..ny {
-                for a in 1..nx {
-                    if act(a - 1, j) && act(a, j) {
-                        fxv[j * (nx + 1) + a] = 0.5 * (qx0[j * nx + a - 1] + qx0[j * nx + a]);
-                    }
-                }
-            }
-            for a in 1..ny {
-                for i in 0..nx {
-                    if act(i, a - 1) && act(i, a) {
-                        fyv[a * nx + i] = 0.5 * (qy0[(a - 1) * nx + i] + qy0[a * nx + i]);
-                    }
-                }
-            }
-            (fxv, fyv)
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        let mut buf: Vec<wgpu::Buffer> = Vec::with_capacity(bind::COUNT);
-        buf.push(dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("params"),
-            contents: bytemuck::bytes_of(&params),
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        }));
-        buf.push(storage("control", bytemuck::bytes_of(&control)));
-        buf.push(storage("h", bytemuck::cast_slice(&h0)));
-        buf.push(storage("qx", bytemuck::cast_slice(&qx0)));
-        buf.push(storage("qy", bytemuck::cast_slice(&qy0)));
-        buf.push(storage("z", bytemuck::cast_slice(&z)));
-        buf.push(storage("g n^2", bytemuck::cast_slice(&gn2)));
-        buf.push(storage("mask", bytemuck::cast_slice(&active)));
-        if inertial {
-            buf.push(storage(
-                "inertial discharge x faces",
-                bytemuck::cast_slice(&face_x),
-            ));
-            buf.push(storage(
-                "inertial discharge y faces",
-                bytemuck::cast_slice(&face_y),
-            ));
-        } else {
-            buf.push(zeros("fluxes x faces", 16 * nfx as u64));
-            buf.push(zeros("fluxes y faces", 16 * nfy as u64));
-        }
-        buf.push(zeros("outflow scale", 4 * cells as u64));
-        buf.push(storage("maxima", bytemuck::cast_slice(&maxima0)));
-        buf.push(zeros("partials", 16 * u64::from(n_partials)));
-        buf.push(zeros("rain series", 16));
-        if inertial {
-            buf.push(zeros("inertial new discharge x faces", 4 * nfx as u64));
-            buf.push(zeros("inertial new discharge y faces", 4 * nfy as u64));
-            for k in 16..19 {
-                buf.push(zeros(&format!("unused {k}"), 16));
-            }
-        } else if cfg.scheme == Scheme::Fv2 {
-            buf.push(zeros("fv2 stage h", 4 * cells as u64));
-            buf.push(zeros("fv2 stage qx", 4 * cells as u64));
-            buf.push(zeros("fv2 stage qy", 4 * cells as u64));
-            buf.push(zeros("fv2 slopes x", 16 * cells as u64));
-            buf.push(zeros("fv2 slopes y", 16 * cells as u64));
-        } else {
-            for k in 14..19 {
-                buf.push(zeros(&format!("unused {k}"), 16));
-            }
-        }
-        // Forcing buffers: sized by `set_forcing`.
-        for k in 19..bind::COUNT {
-            buf.push(zeros(&format!("forcing {k} (unset)"), 16));
-        }
-        let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(cfg.scheme.name()),
-            source: wgpu::ShaderSource::Wgsl(src.into()),
-        });
-        let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty,
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
-        };
-        let rw = wgpu::BufferBindingType::Storage { read_only: false };
-        let ro = wgpu::BufferBindingType::Storage { read_only: true };
-        let kinds: Vec<wgpu::BufferBindingType> = (0..bind::COUNT)
-            .map(|i| {
-                if i == bind::PARAMS {
-                    wgpu::BufferBindingType::Uniform
-                } else if bind::READ_ONLY.contains(&i) {
-                    ro
-                } else {
-                    rw
-                }
-            })
-            .collect();
-        let entries: Vec<wgpu::BindGroupLayoutEntry> = kinds
-            .iter()
-            .enumerate()
-            .map(|(i, t)| entry(i as u32, *t))
-            .collect();
-        let layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("bindings"),
-            entries: &entries,
-        });
-        let bind_group = bind_group(dev, &layout, &buf);
-        let pl = dev.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("pipeline layout"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let pipe = |name: &str| {
-            dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(name),
-                layout: Some(&pl),
-                module: &module,
-                entry_point: Some(name),
-                compilation_options: wgpu::PipelineCompilationOptions::default(),
-                cache: None,
-            })
-        };
-        let mut names: Vec<&'static str> = program(cfg.scheme).iter().map(|p| p.0).collect();
-        names.extend(FORCING_KERNELS.iter().map(|p| p.0));
-        names.push("volume");
-        names.sort_unstable();
-        names.dedup();
-        let pipelines = names.iter().map(|&n| (n, pipe(n))).collect();
-        let area = grid.cell_area_m2();
+        let bindings = bindings::reflect(&src)?;
+        let dev = &ctx.device;
+        let buffers = crate::setup::create_buffers(dev, &bindings, &params, &control, &fields)?;
+        let compiled = crate::setup::compile(dev, cfg.scheme, src, &bindings, &kernels(cfg.scheme));
+        let bind_group = Self::checked_bind_group(
+            dev,
+            cfg.scheme,
+            &compiled.layout,
+            &bindings,
+            &buffers,
+            &params,
+            &[],
+        )?;
+        let as_f64 = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+        let mask_f64: Vec<f64> = fields.mask.iter().map(|&m| f64::from(m)).collect();
         let mut backend = Self {
-            ledger: MassLedger::new(volume * area),
+            ledger: MassLedger::new(fields.depth_sum_m * grid.cell_area_m2()),
+            fingerprint: basintwin_core::checkpoint::fingerprint(&[
+                &as_f64(&fields.z),
+                &as_f64(&fields.gn2),
+                &mask_f64,
+            ]),
+            bed: fields.z,
+            mask: terrain.active.clone(),
             ctx,
             grid,
             cfg,
+            dims,
             params,
             control,
-            buf,
-            layout,
+            bindings,
+            buffers,
+            layout: compiled.layout,
             bind_group,
-            groups_x,
-            bed: z.clone(),
-            mask: terrain.active.clone(),
-            fingerprint: basintwin_core::checkpoint::fingerprint(&[
-                &z.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-                &gn2.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-                &active.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-            ]),
-            pipelines,
+            pipelines: compiled.pipelines,
             steps_program: Vec::new(),
-            d_cells,
             track: Vec::new(),
             tracked_m3: Vec::new(),
             stopped_call: None,
@@ -601,14 +272,14 @@ impl GpuBackend {
             ..Control::default()
         };
         self.ctx.queue.write_buffer(
-            &self.buf[bind::CONTROL],
+            self.buffer(name::CONTROL)?,
             0,
             bytemuck::bytes_of(&self.control),
         );
         if self.control_ring.len() < 2 {
             self.control_ring = self.new_control_ring();
         }
-        let index = self.submit_batch(n, &self.control_ring[0]);
+        let index = self.submit_batch(n, &self.control_ring[0])?;
         let c = self.wait_control(&self.control_ring[0], index)?;
         if c.failed != 0 {
             return Err(GpuError::Runtime(format!(
@@ -633,186 +304,82 @@ impl GpuBackend {
     }
 
     /// Sets the forcing: uniform and gridded rain, point sources, infiltration (uniform or per
-    /// cell). Inflow and stage boundary segments are refused with their name, never dropped.
+    /// cell), inflow and stage boundary segments. Every forcing buffer is replaced (by an empty
+    /// one for what the model does not have).
     pub fn set_forcing(&mut self, forcing: Forcing) -> Result<(), GpuError> {
         let cells = self.grid.cells();
         forcing
             .validate(cells, &self.mask)
             .map_err(|e| GpuError::Unsupported(e.to_string()))?;
-        // Boundary segments: faces, kinds, series ids (after the rain and the sources).
-        let mut seg_faces: Vec<[u32; 4]> = Vec::new();
-        let mut seg_info: Vec<[f32; 4]> = Vec::new();
-        let mut seg_series: Vec<Vec<(f64, f64)>> = Vec::new();
-        for (s, b) in forcing.boundaries.iter().enumerate() {
-            let (faces, face_len) = b
-                .faces(&self.grid, &self.mask)
-                .map_err(|e| GpuError::Unsupported(e.to_string()))?;
-            let z_min = faces
-                .iter()
-                .map(|f| self.bed[f.cell])
-                .fold(f32::INFINITY, f32::min);
-            let (kind, points) = match &b.kind {
-                basintwin_core::SegmentKind::Inflow(q) => (0.0, q.points().to_vec()),
-                basintwin_core::SegmentKind::Stage(l) => (1.0, l.points().to_vec()),
-            };
-            let id = 1 + forcing.sources.len() + s;
-            seg_info.push([kind, id as f32, face_len as f32, z_min]);
-            seg_series.push(points);
-            for f in faces {
-                let flags = u32::from(f.y) | (u32::from(f.high) << 1);
-                seg_faces.push([f.face as u32, f.cell as u32, flags, s as u32]);
-            }
-        }
-        let dev = &self.ctx.device;
-        let make = |label: &str, data: &[u8]| {
-            let mut contents = data.to_vec();
-            contents.resize(data.len().max(16), 0);
-            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: &contents,
-                usage: wgpu::BufferUsages::STORAGE
-                    | wgpu::BufferUsages::COPY_DST
-                    | wgpu::BufferUsages::COPY_SRC,
-            })
-        };
-        // Series: the rain (id 0, possibly empty), then each point source.
-        let mut series: Vec<Vec<(f64, f64)>> = vec![
-            forcing
-                .rain_mm_h
-                .as_ref()
-                .map(|r| r.points().to_vec())
-                .unwrap_or_default(),
-        ];
-        series.extend(
-            forcing
-                .sources
-                .iter()
-                .map(|s| s.discharge_m3_s.points().to_vec()),
-        );
-        series.extend(seg_series);
-        let mut index: Vec<[u32; 2]> = Vec::with_capacity(series.len());
-        let mut offset = 0u32;
-        for s in &series {
-            index.push([offset, s.len() as u32]);
-            offset += s.len() as u32;
-        }
-        let points = offset.max(1) as usize;
-        let new_series = make("series", &vec![0u8; 8 * points]);
-        let new_index = make("series index", bytemuck::cast_slice(&index));
-        let source_cells: Vec<u32> = forcing.sources.iter().map(|s| s.cell as u32).collect();
-        let new_sources = make("source cells", bytemuck::cast_slice(&source_cells));
-        // Infiltration per cell, SI units (see forcing.wgsl).
-        let none = basintwin_core::Infiltration::None;
-        let infiltrates =
-            forcing.infiltration != none || forcing.infiltration_cells.iter().any(|m| *m != none);
-        let mut infil_bufs = None;
-        if infiltrates {
-            let code = |m: &basintwin_core::Infiltration| -> [f32; 4] {
-                use basintwin_core::Infiltration as I;
-                match *m {
-                    I::None => [0.0; 4],
-                    I::Constant { rate_m_s } => [1.0, rate_m_s as f32, 0.0, 0.0],
-                    I::Horton {
-                        f0_m_s,
-                        fc_m_s,
-                        k_per_s,
-                    } => [2.0, f0_m_s as f32, fc_m_s as f32, k_per_s as f32],
-                    I::GreenAmpt {
-                        ks_m_s,
-                        suction_m,
-                        moisture_deficit,
-                    } => [
-                        3.0,
-                        ks_m_s as f32,
-                        suction_m as f32,
-                        moisture_deficit as f32,
-                    ],
-                    I::ScsCurveNumber { cn } => {
-                        [4.0, (0.0254 * (1000.0 / cn - 10.0)) as f32, 0.0, 0.0]
-                    }
-                }
-            };
-            let per_cell: Vec<[f32; 4]> = if forcing.infiltration_cells.is_empty() {
-                vec![code(&forcing.infiltration); cells]
-            } else {
-                forcing.infiltration_cells.iter().map(code).collect()
-            };
+        let a = ForcingArrays::new(&forcing, &self.grid, &self.mask, &self.bed)?;
+        if a.infil.is_some() {
             self.check_binding("infiltration parameters", 16 * cells as u64)?;
-            infil_bufs = Some((
-                make("infiltration parameters", bytemuck::cast_slice(&per_cell)),
-                make("infiltrated", &vec![0u8; 4 * cells]),
-            ));
         }
-        // Gridded rain.
-        let mut grid_bufs = None;
-        let mut frame_times = Vec::new();
-        if let Some(g) = &forcing.rain_grid {
-            let n = g.times_s.len();
-            self.check_binding("gridded rain fields", 4 * (n * cells) as u64)?;
-            let flat: Vec<f32> = g.frames_mm_h.iter().flatten().copied().collect();
-            grid_bufs = Some((
-                make("rain fields", bytemuck::cast_slice(&flat)),
-                make("rain field times and weights", &vec![0u8; 8 * n]),
-                make("cumulative gridded rain", &vec![0u8; 4 * cells]),
-            ));
-            frame_times = g.times_s.clone();
+        if let Some((fields, _)) = &a.frames {
+            self.check_binding("gridded rain fields", 4 * fields.len() as u64)?;
         }
-        self.buf[bind::SERIES] = new_series;
-        let n_seg_faces = seg_faces.len();
-        self.buf[bind::SEG_FACES] = make("segment faces", bytemuck::cast_slice(&seg_faces));
-        self.buf[bind::SEG_INFO] = make("segments", bytemuck::cast_slice(&seg_info));
-        self.buf[bind::SEG_Q] = make(
-            "segment discharges and stages",
-            &vec![0u8; 4 * (n_seg_faces + seg_info.len())],
-        );
-        self.params.n_segments = seg_info.len() as u32;
-        self.params.n_seg_faces = n_seg_faces as u32;
-        self.buf[bind::SERIES_INDEX] = new_index;
-        self.buf[bind::SOURCE_CELL] = new_sources;
-        self.params.n_sources = source_cells.len() as u32;
-        if let Some((p, f)) = infil_bufs {
-            self.buf[bind::INFIL] = p;
-            self.buf[bind::INFILTRATED] = f;
+        let p = &mut self.params;
+        p.n_segments = a.seg_info.len() as u32;
+        p.n_seg_faces = a.seg_faces.len() as u32;
+        p.n_sources = a.source_cells.len() as u32;
+        p.infiltration = u32::from(a.infil.is_some());
+        p.n_frames = a.frames.as_ref().map_or(0, |f| f.1.len()) as u32;
+        p.rain = u32::from(a.rains);
+        let points: usize = a.series.iter().map(Vec::len).sum();
+        let cast = |v: &[[f32; 4]]| bytemuck::cast_slice::<[f32; 4], u8>(v).to_vec();
+        let mut data: Vec<(&'static str, Vec<u8>)> = vec![
+            (name::SERIES, vec![0u8; 8 * points]),
+            (name::SERIES_INDEX, bytemuck::cast_slice(&a.index).to_vec()),
+            (
+                name::SOURCE_CELL,
+                bytemuck::cast_slice(&a.source_cells).to_vec(),
+            ),
+            (name::SEG_FACES, bytemuck::cast_slice(&a.seg_faces).to_vec()),
+            (name::SEG_INFO, cast(&a.seg_info)),
+            (
+                name::SEG_Q,
+                vec![0u8; 4 * (a.seg_faces.len() + a.seg_info.len())],
+            ),
+            (
+                name::INFIL,
+                a.infil.as_deref().map(cast).unwrap_or_default(),
+            ),
+            (
+                name::INFILTRATED,
+                vec![0u8; 4 * cells * usize::from(a.infil.is_some())],
+            ),
+            (
+                name::RAIN_CARRY,
+                vec![0u8; 4 * cells * usize::from(a.rains)],
+            ),
+        ];
+        let n_frames = self.params.n_frames as usize;
+        let frames = a
+            .frames
+            .as_ref()
+            .map(|f| f.0.as_slice())
+            .unwrap_or_default();
+        data.push((name::FRAMES, bytemuck::cast_slice(frames).to_vec()));
+        data.push((name::FRAME_TW, vec![0u8; 8 * n_frames]));
+        data.push((
+            name::RAIN_CUM,
+            vec![0u8; 4 * cells * usize::from(n_frames > 0)],
+        ));
+        for (n, bytes) in data {
+            let buf = crate::setup::storage_init(&self.ctx.device, n, &bytes);
+            self.buffers.insert(n.to_string(), buf);
         }
-        self.params.infiltration = u32::from(infiltrates);
-        self.params.n_frames = frame_times.len() as u32;
-        let rains = forcing.rain_mm_h.is_some() || forcing.rain_grid.is_some();
-        self.params.rain = u32::from(rains);
-        if rains {
-            self.buf[bind::RAIN_CARRY] = make("rain carry", &vec![0u8; 4 * cells]);
-        }
-        if let Some((f, tw, cum)) = grid_bufs {
-            self.buf[bind::FRAMES] = f;
-            self.buf[bind::FRAME_TW] = tw;
-            self.buf[bind::RAIN_CUM] = cum;
-        }
-        self.frame_times = frame_times;
-        self.series = series;
+        self.frame_times = a.frames.map(|f| f.1).unwrap_or_default();
+        self.series = a.series;
         self.forcing = forcing;
         self.build_program();
-        self.rebind();
-        Ok(())
+        self.rebind()
     }
 
     /// The step program for this model: the scheme's kernels it needs, then its forcing
     /// passes.
     fn build_program(&mut self) {
-        let (nx, ny) = (self.grid.nx as u64, self.grid.ny as u64);
-        let gx = self.groups_x;
-        let size_of = |span: Span, seg_faces: u32| -> (u32, u32) {
-            match span {
-                Span::One => (1, 1),
-                Span::Cells => dispatch(nx * ny, gx),
-                Span::FacesX => dispatch((nx + 1) * ny, gx),
-                Span::FacesY => dispatch(nx * (ny + 1), gx),
-                Span::FacesXY => dispatch(((nx + 1) * ny).max(nx * (ny + 1)), gx),
-                Span::Edges => dispatch(2 * (nx + ny), gx),
-                Span::SegFaces => dispatch(u64::from(seg_faces), gx),
-            }
-        };
         let p = &self.params;
-        let gridded = p.n_frames > 0;
-        let infiltrates = p.infiltration != 0;
         let needed = |need: Need| match need {
             Need::Always => true,
             Need::Segments => p.n_segments > 0,
@@ -821,11 +388,11 @@ impl GpuBackend {
         let mut prog: Vec<(&'static str, (u32, u32))> = program(self.cfg.scheme)
             .iter()
             .filter(|k| needed(k.2))
-            .map(|k| (k.0, size_of(k.1, p.n_seg_faces)))
+            .map(|k| (k.0, self.dims.dispatch(k.1, p.n_seg_faces)))
             .collect();
-        let rains = p.rain != 0;
+        let (rains, infiltrates) = (p.rain != 0, p.infiltration != 0);
         let wanted = [
-            gridded,
+            p.n_frames > 0,
             rains,
             p.n_sources > 0,
             infiltrates,
@@ -833,7 +400,7 @@ impl GpuBackend {
         ];
         for ((name, span), want) in FORCING_KERNELS.iter().zip(wanted) {
             if want {
-                prog.push((name, size_of(*span, 0)));
+                prog.push((name, self.dims.dispatch(*span, 0)));
             }
         }
         self.steps_program = prog;
@@ -868,24 +435,16 @@ impl GpuBackend {
             })
             .collect();
         let dev = &self.ctx.device;
-        let init = |label: &str, data: Vec<u8>| {
-            let mut contents = data;
-            let n = contents.len().max(16);
-            contents.resize(n, 0);
-            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: &contents,
-                usage: wgpu::BufferUsages::STORAGE
-                    | wgpu::BufferUsages::COPY_DST
-                    | wgpu::BufferUsages::COPY_SRC,
-            })
-        };
-        self.buf[bind::TRACK_FACES] = init("tracked faces", bytemuck::cast_slice(&packed).to_vec());
-        self.buf[bind::TRACKED] = init("tracked volumes", vec![0u8; 8 * self.track.len()]);
+        let faces_buf =
+            crate::setup::storage_init(dev, name::TRACK_FACES, bytemuck::cast_slice(&packed));
+        let tracked_buf =
+            crate::setup::storage_init(dev, name::TRACKED, &vec![0u8; 8 * self.track.len()]);
+        self.buffers.insert(name::TRACK_FACES.into(), faces_buf);
+        self.buffers.insert(name::TRACKED.into(), tracked_buf);
         self.params.n_track_faces = packed.len() as u32;
         self.params.n_sections = self.track.len() as u32;
         self.build_program();
-        self.rebind();
+        self.rebind()?;
         Ok(self.track.len() - 1)
     }
 
@@ -898,7 +457,8 @@ impl GpuBackend {
             .min(self.ctx.limits.max_buffer_size);
         if bytes > limit {
             return Err(GpuError::Unsupported(format!(
-                "{what} need {} MiB, over this adapter's storage-binding limit of {} MiB ({}); use the CPU backend",
+                "{what} need {} MiB, over this adapter's storage-binding limit of {} MiB ({}); \
+                 use the CPU backend",
                 bytes >> 20,
                 limit >> 20,
                 describe(&self.ctx.info)
@@ -907,12 +467,67 @@ impl GpuBackend {
         Ok(())
     }
 
-    /// After a buffer or the parameters changed: upload the parameters, rebuild the bind group.
-    fn rebind(&mut self) {
-        self.ctx
-            .queue
-            .write_buffer(&self.buf[bind::PARAMS], 0, bytemuck::bytes_of(&self.params));
-        self.bind_group = bind_group(&self.ctx.device, &self.layout, &self.buf);
+    /// The bind group of `buffers`, after checking them against the module's bindings: a buffer
+    /// for every binding, of the usage its access needs and at least the size the kernels
+    /// index for `params` and `series` (points per series), and no buffer bound to nothing.
+    fn checked_bind_group(
+        dev: &wgpu::Device,
+        scheme: Scheme,
+        layout: &wgpu::BindGroupLayout,
+        bindings: &[Binding],
+        buffers: &Buffers,
+        params: &Params,
+        series: &[usize],
+    ) -> Result<wgpu::BindGroup, GpuError> {
+        bindings::check(bindings, buffers, |n| required_bytes(n, params, series))
+            .map_err(|e| GpuError::Runtime(format!("{scheme} bindings: {e}")))?;
+        bindings::bind_group(dev, scheme.name(), layout, bindings, buffers)
+    }
+
+    /// After a buffer or the parameters changed: upload the parameters, check the buffers and
+    /// rebuild the bind group.
+    fn rebind(&mut self) -> Result<(), GpuError> {
+        let series: Vec<usize> = self.series.iter().map(Vec::len).collect();
+        self.bind_group = Self::checked_bind_group(
+            &self.ctx.device,
+            self.cfg.scheme,
+            &self.layout,
+            &self.bindings,
+            &self.buffers,
+            &self.params,
+            &series,
+        )?;
+        self.ctx.queue.write_buffer(
+            self.buffer(name::PARAMS)?,
+            0,
+            bytemuck::bytes_of(&self.params),
+        );
+        Ok(())
+    }
+
+    /// The buffer bound to `name` (every binding has one, checked when bound).
+    fn buffer(&self, name: &str) -> Result<&wgpu::Buffer, GpuError> {
+        self.buffers
+            .get(name)
+            .ok_or_else(|| GpuError::Runtime(format!("no buffer is bound to `{name}`")))
+    }
+
+    /// [`Self::buffer`] for the `Backend` methods.
+    fn buf(&self, name: &str) -> basintwin_core::Result<&wgpu::Buffer> {
+        self.buffer(name).map_err(Self::runtime)
+    }
+
+    /// The module's bindings and the buffers bound to them, for tests:
+    /// (name, binding, buffer size, usage).
+    #[cfg(test)]
+    fn bound(&self) -> Vec<(String, u32, u64, wgpu::BufferUsages)> {
+        self.bindings
+            .iter()
+            .filter_map(|b| {
+                let buf = self.buffers.get(&b.name)?;
+                Some((b.name.clone(), b.number, buf.size(), buf.usage()))
+            })
+            .collect()
     }
 
     /// Reads `bytes` bytes of `src` back to the host (blocking).
@@ -979,7 +594,11 @@ impl GpuBackend {
     }
 
     /// Encodes `n` time steps and a copy of the control block into `staging`, submits them.
-    fn submit_batch(&self, n: u32, staging: &wgpu::Buffer) -> wgpu::SubmissionIndex {
+    fn submit_batch(
+        &self,
+        n: u32,
+        staging: &wgpu::Buffer,
+    ) -> Result<wgpu::SubmissionIndex, GpuError> {
         let mut enc = self
             .ctx
             .device
@@ -1002,13 +621,13 @@ impl GpuBackend {
             }
         }
         enc.copy_buffer_to_buffer(
-            &self.buf[bind::CONTROL],
+            self.buffer(name::CONTROL)?,
             0,
             staging,
             0,
             std::mem::size_of::<Control>() as u64,
         );
-        self.ctx.queue.submit([enc.finish()])
+        Ok(self.ctx.queue.submit([enc.finish()]))
     }
 
     /// Waits for submission `index` only (not for later ones) and reads its control block.
@@ -1054,11 +673,12 @@ impl GpuBackend {
             if let Some(p) = self.pipelines.get("volume") {
                 pass.set_pipeline(p);
             }
-            pass.dispatch_workgroups(self.d_cells.0, self.d_cells.1, 1);
+            let (x, y) = self.dims.dispatch(Span::Cells, 0);
+            pass.dispatch_workgroups(x, y, 1);
         }
         self.ctx.queue.submit([enc.finish()]);
         let n = u64::from(self.params.n_partials) * 16;
-        let bytes = self.read_back(&[(&self.buf[bind::PARTIALS], n)])?;
+        let bytes = self.read_back(&[(self.buffer(name::PARTIALS)?, n)])?;
         let parts: &[[f32; 4]] = bytemuck::cast_slice(&bytes[0]);
         let depth: f64 = parts.iter().map(|p| f64::from(p[2])).sum();
         Ok(depth * self.grid.cell_area_m2())
@@ -1114,7 +734,7 @@ impl GpuBackend {
         };
         let q = &self.ctx.queue;
         q.write_buffer(
-            &self.buf[bind::CONTROL],
+            self.buf(name::CONTROL)?,
             0,
             bytemuck::bytes_of(&self.control),
         );
@@ -1126,7 +746,7 @@ impl GpuBackend {
             .map(|&(t, v)| [(t - call_start) as f32, v as f32])
             .collect();
         if !pts.is_empty() {
-            q.write_buffer(&self.buf[bind::SERIES], 0, bytemuck::cast_slice(&pts));
+            q.write_buffer(self.buf(name::SERIES)?, 0, bytemuck::cast_slice(&pts));
         }
         if !self.frame_times.is_empty() {
             let ft: Vec<f32> = self
@@ -1134,7 +754,7 @@ impl GpuBackend {
                 .iter()
                 .map(|&t| (t - call_start) as f32)
                 .collect();
-            q.write_buffer(&self.buf[bind::FRAME_TW], 0, bytemuck::cast_slice(&ft));
+            q.write_buffer(self.buf(name::FRAME_TW)?, 0, bytemuck::cast_slice(&ft));
         }
         let mut ring = std::mem::take(&mut self.control_ring);
         if ring.len() < 2 {
@@ -1151,7 +771,7 @@ impl GpuBackend {
             stop: false,
             c: self.control,
         };
-        self.submit_more(&mut call);
+        self.submit_more(&mut call).map_err(Self::runtime)?;
         Ok(Some(call))
     }
 
@@ -1179,7 +799,7 @@ impl GpuBackend {
     /// Keeps up to two batches in flight, sized to the steps estimated to be left; once
     /// interrupted, no more than the one already running (and before anything ran, one step,
     /// as the CPU backend would take).
-    fn submit_more(&self, call: &mut Call) {
+    fn submit_more(&self, call: &mut Call) -> Result<(), GpuError> {
         let interrupted = self.interrupted();
         while !call.stop
             && call.pending.len() < 2
@@ -1191,11 +811,12 @@ impl GpuBackend {
             } else {
                 call.left.clamp(1, 256)
             };
-            let index = self.submit_batch(n, &call.ring[call.free_slot]);
+            let index = self.submit_batch(n, &call.ring[call.free_slot])?;
             call.pending.push_back((call.free_slot, index, n));
             call.free_slot = 1 - call.free_slot;
             call.left -= n;
         }
+        Ok(())
     }
 
     /// Runs a call to its end: two batches in flight, so that while the host reads the control
@@ -1203,7 +824,7 @@ impl GpuBackend {
     /// target are reached are no-ops on the device (dt = 0).
     fn pump(&mut self, call: &mut Call) -> Result<(), GpuError> {
         loop {
-            self.submit_more(call);
+            self.submit_more(call)?;
             let Some((slot, index, _)) = call.pending.pop_front() else {
                 return Ok(());
             };
@@ -1229,13 +850,16 @@ impl GpuBackend {
         self.control_ring = call.ring;
 
         // Book this call's budget.
-        let l = |k: usize| f64::from(c.ledger[k][0]) + f64::from(c.ledger[k][1]);
-        self.ledger.boundary_inflow_m3 += l(0);
-        self.ledger.boundary_outflow_m3 += l(1);
-        self.ledger.rain_m3 += l(2);
-        self.ledger.positivity_correction_m3 += l(3);
-        self.ledger.source_inflow_m3 += l(4);
-        self.ledger.infiltration_m3 += l(5);
+        let l = |k: u32| {
+            let [hi, lo] = c.ledger[k as usize];
+            f64::from(hi) + f64::from(lo)
+        };
+        self.ledger.boundary_inflow_m3 += l(LEDGER_INFLOW);
+        self.ledger.boundary_outflow_m3 += l(LEDGER_OUTFLOW);
+        self.ledger.rain_m3 += l(LEDGER_RAIN);
+        self.ledger.positivity_correction_m3 += l(LEDGER_CORRECTION);
+        self.ledger.source_inflow_m3 += l(LEDGER_SOURCES);
+        self.ledger.infiltration_m3 += l(LEDGER_INFILTRATION);
         self.steps += u64::from(c.steps);
         let reached = c.done != 0 && c.failed == 0;
         self.t_s = if reached {
@@ -1257,7 +881,7 @@ impl GpuBackend {
         if !self.track.is_empty() {
             let n = 8 * self.track.len() as u64;
             let bytes = self
-                .read_back(&[(&self.buf[bind::TRACKED], n)])
+                .read_back(&[(self.buf(name::TRACKED)?, n)])
                 .map_err(Self::runtime)?;
             let v: Vec<[f32; 2]> = bytemuck::pod_collect_to_vec(&bytes[0]);
             self.tracked_m3 = v
@@ -1266,13 +890,13 @@ impl GpuBackend {
                 .collect();
         }
         match c.failed {
-            1 => {
+            FAILED_NON_FINITE => {
                 return Err(CoreError::Unstable {
                     time_s: self.t_s,
                     detail: "non-finite depth on the GPU".into(),
                 });
             }
-            2 => {
+            FAILED_DT_COLLAPSED => {
                 return Err(CoreError::Unstable {
                     time_s: self.t_s,
                     detail: format!("time step collapsed below {:.1e} s", self.cfg.min_dt_s),
@@ -1352,8 +976,8 @@ impl Backend for GpuBackend {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("capture state"),
             });
-        for (k, b) in [bind::H, bind::QX, bind::QY].into_iter().enumerate() {
-            enc.copy_buffer_to_buffer(&self.buf[b], 0, &staging, k as u64 * n, n);
+        for (k, b) in [name::H, name::QX, name::QY].into_iter().enumerate() {
+            enc.copy_buffer_to_buffer(self.buf(b)?, 0, &staging, k as u64 * n, n);
         }
         let index = self.ctx.queue.submit([enc.finish()]);
         self.state_staging = Some(staging);
@@ -1394,9 +1018,9 @@ impl Backend for GpuBackend {
         }
         let bytes = self
             .read_back(&[
-                (&self.buf[bind::H], n),
-                (&self.buf[bind::QX], n),
-                (&self.buf[bind::QY], n),
+                (self.buf(name::H)?, n),
+                (self.buf(name::QX)?, n),
+                (self.buf(name::QY)?, n),
             ])
             .map_err(Self::runtime)?;
         out.h = bytemuck::pod_collect_to_vec(&bytes[0]);
@@ -1408,7 +1032,7 @@ impl Backend for GpuBackend {
     fn read_maxima(&mut self, out: &mut Maxima<f32>) -> basintwin_core::Result<()> {
         let n = 16 * self.grid.cells() as u64;
         let bytes = self
-            .read_back(&[(&self.buf[bind::MAXIMA], n)])
+            .read_back(&[(self.buf(name::MAXIMA)?, n)])
             .map_err(Self::runtime)?;
         let m: Vec<[f32; 4]> = bytemuck::pod_collect_to_vec(&bytes[0]);
         out.depth_m = m.iter().map(|v| v[0]).collect();
@@ -1431,28 +1055,30 @@ impl Backend for GpuBackend {
 
     fn checkpoint(&mut self, extra: String) -> basintwin_core::Result<Checkpoint> {
         let cells = self.grid.cells() as u64;
-        let mut want: Vec<(&str, usize, u64)> = vec![
-            ("h", bind::H, 4 * cells),
-            ("qx", bind::QX, 4 * cells),
-            ("qy", bind::QY, 4 * cells),
-            ("maxima", bind::MAXIMA, 16 * cells),
+        let mut want: Vec<(&str, &str, u64)> = vec![
+            ("h", name::H, 4 * cells),
+            ("qx", name::QX, 4 * cells),
+            ("qy", name::QY, 4 * cells),
+            ("maxima", name::MAXIMA, 16 * cells),
         ];
         let (nx, ny) = (self.grid.nx as u64, self.grid.ny as u64);
         if self.cfg.scheme == Scheme::Inertial {
-            want.push(("qfx", 8, 4 * (nx + 1) * ny));
-            want.push(("qfy", 9, 4 * nx * (ny + 1)));
+            want.push(("qfx", name::QFX, 4 * (nx + 1) * ny));
+            want.push(("qfy", name::QFY, 4 * nx * (ny + 1)));
         }
         if self.params.infiltration != 0 {
-            want.push(("infiltrated_m", bind::INFILTRATED, 4 * cells));
+            want.push(("infiltrated_m", name::INFILTRATED, 4 * cells));
         }
         if self.params.n_frames > 0 {
-            want.push(("rain_cum_m", bind::RAIN_CUM, 4 * cells));
+            want.push(("rain_cum_m", name::RAIN_CUM, 4 * cells));
         }
         if self.params.rain != 0 {
-            want.push(("rain_carry_m", bind::RAIN_CARRY, 4 * cells));
+            want.push(("rain_carry_m", name::RAIN_CARRY, 4 * cells));
         }
-        let srcs: Vec<(&wgpu::Buffer, u64)> =
-            want.iter().map(|(_, b, n)| (&self.buf[*b], *n)).collect();
+        let srcs = want
+            .iter()
+            .map(|(_, b, n)| Ok((self.buf(b)?, *n)))
+            .collect::<basintwin_core::Result<Vec<(&wgpu::Buffer, u64)>>>()?;
         let bytes = self.read_back(&srcs).map_err(Self::runtime)?;
         let mut arrays = Vec::new();
         for ((name, _, _), b) in want.iter().zip(&bytes) {
@@ -1541,8 +1167,8 @@ impl Backend for GpuBackend {
             }
         };
         let q = &self.ctx.queue;
-        for (name, b) in [("h", bind::H), ("qx", bind::QX), ("qy", bind::QY)] {
-            q.write_buffer(&self.buf[b], 0, bytemuck::cast_slice(&get(name, cells)?));
+        for (name, b) in [("h", name::H), ("qx", name::QX), ("qy", name::QY)] {
+            q.write_buffer(self.buf(b)?, 0, bytemuck::cast_slice(&get(name, cells)?));
         }
         let m: Vec<Vec<f32>> = [
             "max_depth_m",
@@ -1556,16 +1182,16 @@ impl Backend for GpuBackend {
         let packed: Vec<[f32; 4]> = (0..cells)
             .map(|k| [m[0][k], m[1][k], m[2][k], m[3][k]])
             .collect();
-        q.write_buffer(&self.buf[bind::MAXIMA], 0, bytemuck::cast_slice(&packed));
+        q.write_buffer(self.buf(name::MAXIMA)?, 0, bytemuck::cast_slice(&packed));
         let (nx, ny) = (self.grid.nx, self.grid.ny);
         if self.cfg.scheme == Scheme::Inertial {
             q.write_buffer(
-                &self.buf[8],
+                self.buf(name::QFX)?,
                 0,
                 bytemuck::cast_slice(&get("qfx", (nx + 1) * ny)?),
             );
             q.write_buffer(
-                &self.buf[9],
+                self.buf(name::QFY)?,
                 0,
                 bytemuck::cast_slice(&get("qfy", nx * (ny + 1))?),
             );
@@ -1574,13 +1200,13 @@ impl Backend for GpuBackend {
             (
                 self.params.infiltration != 0,
                 "infiltrated_m",
-                bind::INFILTRATED,
+                name::INFILTRATED,
             ),
-            (self.params.n_frames > 0, "rain_cum_m", bind::RAIN_CUM),
+            (self.params.n_frames > 0, "rain_cum_m", name::RAIN_CUM),
         ] {
             match (on, c.array(name).is_some()) {
                 (true, true) => {
-                    q.write_buffer(&self.buf[b], 0, bytemuck::cast_slice(&get(name, cells)?));
+                    q.write_buffer(self.buf(b)?, 0, bytemuck::cast_slice(&get(name, cells)?));
                 }
                 (false, false) => {}
                 _ => {
@@ -1596,7 +1222,7 @@ impl Backend for GpuBackend {
                 Some(_) => get("rain_carry_m", cells)?,
                 None => vec![0.0f32; cells],
             };
-            q.write_buffer(&self.buf[bind::RAIN_CARRY], 0, bytemuck::cast_slice(&carry));
+            q.write_buffer(self.buf(name::RAIN_CARRY)?, 0, bytemuck::cast_slice(&carry));
         }
         let tracked: Vec<[f32; 2]> = h
             .tracked_m3
@@ -1607,7 +1233,7 @@ impl Backend for GpuBackend {
             })
             .collect();
         if !tracked.is_empty() {
-            q.write_buffer(&self.buf[bind::TRACKED], 0, bytemuck::cast_slice(&tracked));
+            q.write_buffer(self.buf(name::TRACKED)?, 0, bytemuck::cast_slice(&tracked));
         }
         self.tracked_m3.clone_from(&h.tracked_m3);
         self.stopped_call = match c.array("gpu_call") {
@@ -1634,4 +1260,155 @@ pub fn schemes() -> Vec<Scheme> {
         .into_iter()
         .filter(|s| crate::shaders::scheme_source(*s).is_some())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use basintwin_core::{
+        Boundaries, BoundaryKind, BoundarySegment, Infiltration, PointSource, RainGrid,
+        SegmentKind, Series, Side, cases,
+    };
+
+    fn context() -> Option<GpuContext> {
+        match GpuContext::new(std::env::var("BASINTWIN_ADAPTER").ok().as_deref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                if std::env::var("BASINTWIN_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+                    panic!("BASINTWIN_REQUIRE_GPU=1 but: {e}");
+                }
+                eprintln!("skipped: {e}");
+                None
+            }
+        }
+    }
+
+    /// Every kind of forcing at once, so that every binding holds data.
+    fn all_forcing(grid: &Grid) -> Forcing {
+        let n = grid.cells();
+        let series = |pts: Vec<(f64, f64)>| Series::new(pts, "series").unwrap();
+        Forcing {
+            rain_mm_h: Some(series(vec![(0.0, 20.0), (400.0, 0.0)])),
+            rain_grid: Some(
+                RainGrid::new(
+                    vec![0.0, 300.0],
+                    vec![(0..n).map(|k| (k % 7) as f32).collect(), vec![0.0; n]],
+                    n,
+                )
+                .unwrap(),
+            ),
+            sources: vec![PointSource {
+                name: "culvert".into(),
+                cell: grid.index(30, 15),
+                discharge_m3_s: series(vec![(0.0, 1.0), (600.0, 0.5)]),
+            }],
+            infiltration: Infiltration::Constant { rate_m_s: 1e-6 },
+            boundaries: vec![
+                BoundarySegment {
+                    name: "upstream".into(),
+                    side: Side::West,
+                    cells: 10..20,
+                    kind: SegmentKind::Inflow(series(vec![(0.0, 0.0), (200.0, 15.0)])),
+                },
+                BoundarySegment {
+                    name: "lake".into(),
+                    side: Side::North,
+                    cells: 40..50,
+                    kind: SegmentKind::Stage(series(vec![(0.0, 12.0), (600.0, 12.5)])),
+                },
+            ],
+            ..Forcing::default()
+        }
+    }
+
+    /// Every binding every kernel of every scheme declares is bound with a buffer of the
+    /// usage its access needs and of at least the size the kernels index, before and after
+    /// forcing and cross-sections are set; no buffer is bound to nothing; the device reports
+    /// no validation error while the model is built and run.
+    #[test]
+    fn every_binding_is_bound_with_a_buffer_that_fits() {
+        let case = cases::river_basin(60, 30, 10.0).unwrap();
+        for scheme in schemes() {
+            let Some(ctx) = context() else {
+                return;
+            };
+            let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+            let cfg = SolverConfig::new(scheme).with_boundaries(Boundaries {
+                east: BoundaryKind::NormalDepth { slope: 0.003 },
+                ..Boundaries::walls()
+            });
+            let state = State::from_depth(&case.depth_m);
+            let mut gpu =
+                GpuBackend::new(ctx, case.grid.clone(), &case.terrain, state, cfg).unwrap();
+            let reflected = bindings::reflect(&crate::shaders::source(scheme)).unwrap();
+            let check = |gpu: &GpuBackend, when: &str| {
+                let bound = gpu.bound();
+                assert_eq!(bound.len(), reflected.len(), "{scheme} {when}: {bound:?}");
+                assert_eq!(gpu.buffers.len(), reflected.len(), "{scheme} {when}");
+                let series: Vec<usize> = gpu.series.iter().map(Vec::len).collect();
+                for (b, (name, number, size, usage)) in reflected.iter().zip(&bound) {
+                    assert_eq!((&b.name, b.number), (name, *number));
+                    let need = required_bytes(name, &gpu.params, &series).unwrap();
+                    assert!(*size >= need.max(b.min_bytes), "{scheme} {when}: {name}");
+                    let want = match b.access {
+                        bindings::Access::Uniform => wgpu::BufferUsages::UNIFORM,
+                        _ => wgpu::BufferUsages::STORAGE,
+                    };
+                    assert!(usage.contains(want), "{scheme} {when}: {name} {usage:?}");
+                }
+            };
+            check(&gpu, "new");
+            gpu.set_forcing(all_forcing(&case.grid)).unwrap();
+            gpu.track_faces((0..30).map(|j| (false, j * 61 + 30, 10.0)).collect())
+                .unwrap();
+            check(&gpu, "with forcing");
+            // Forcing the kernels index is not empty any more.
+            let series: Vec<usize> = gpu.series.iter().map(Vec::len).collect();
+            for name in [
+                name::SERIES,
+                name::INFIL,
+                name::FRAMES,
+                name::SEG_FACES,
+                name::TRACKED,
+            ] {
+                assert!(
+                    required_bytes(name, &gpu.params, &series).unwrap() > 0,
+                    "{name}"
+                );
+            }
+            gpu.advance_to(120.0).unwrap();
+            let error = pollster::block_on(scope.pop());
+            assert!(error.is_none(), "{scheme}: {error:?}");
+        }
+    }
+
+    /// The check refuses a binding without a buffer, a buffer too small for the kernels and a
+    /// buffer bound to nothing (the old "unused" fillers).
+    #[test]
+    fn a_missing_small_or_unbound_buffer_is_refused() {
+        let Some(ctx) = context() else {
+            return;
+        };
+        let case = cases::valley_dam_break(20, 10, 20.0).unwrap();
+        let state = State::from_depth(&case.depth_m);
+        let cfg = SolverConfig::new(Scheme::Fv1);
+        let mut gpu = GpuBackend::new(ctx, case.grid.clone(), &case.terrain, state, cfg).unwrap();
+        let dev = gpu.ctx.device.clone();
+        let small = crate::setup::storage_zeros(&dev, name::H, 16);
+        let h = gpu.buffers.insert(name::H.into(), small).unwrap();
+        let e = gpu.rebind().unwrap_err().to_string();
+        assert!(
+            e.contains("`h`") && e.contains("the kernels need 800"),
+            "{e}"
+        );
+        gpu.buffers.remove(name::H);
+        let e = gpu.rebind().unwrap_err().to_string();
+        assert!(e.contains("`h` has no buffer"), "{e}");
+        gpu.buffers.insert(name::H.into(), h);
+        gpu.rebind().unwrap();
+        let filler = crate::setup::storage_zeros(&dev, "unused 16", 16);
+        gpu.buffers.insert("unused 16".into(), filler);
+        let e = gpu.rebind().unwrap_err().to_string();
+        assert!(e.contains("`unused 16` is bound to nothing"), "{e}");
+    }
 }

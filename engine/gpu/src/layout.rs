@@ -1,6 +1,8 @@
-//! The structs shared with the shaders, byte for byte. Their WGSL twins are `Params` and
-//! `Control` in `shaders/common.wgsl`; a test compares every member's offset with naga's layout
-//! of the shader (`tests` below), so the two cannot drift apart silently.
+//! What the host and the shaders share: the structs, byte for byte, and the codes the shaders
+//! compare with. The structs' WGSL twins are `common.wgsl::Params` and `common.wgsl::Control`; a
+//! test compares every member's offset with naga's layout of the shader (`tests` below). The
+//! constants reach the shaders through the generated prelude (`crate::shaders::prelude`), so
+//! the two cannot drift apart silently.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -69,7 +71,7 @@ pub struct Control {
     pub pad1: u32,
     pub pad2: u32,
     /// Inflow, outflow, rain, positivity correction, point sources, infiltration (m^3) of
-    /// this call, as (hi, lo) pairs.
+    /// this call, as (hi, lo) pairs (indices `LEDGER_*`).
     pub ledger: [[f32; 2]; 6],
 }
 
@@ -83,12 +85,47 @@ impl Default for Control {
     }
 }
 
-/// Boundary kinds as the shaders number them.
+/// Boundary kinds as the shaders number them (`Params::bc_west` ...).
 pub const BC_WALL: u32 = 0;
 pub const BC_FREE: u32 = 1;
 pub const BC_NORMAL_DEPTH: u32 = 2;
 
-/// Threads per workgroup of every cell and face kernel. WGSL twin: `common.wgsl::WORKGROUP`.
+/// Infiltration models as the shaders number them (the first member of each cell's parameters,
+/// stored as f32): see `numerics/infiltration.wgsl::potential_loss_m`.
+pub const INFIL_NONE: u32 = 0;
+pub const INFIL_CONSTANT: u32 = 1;
+pub const INFIL_HORTON: u32 = 2;
+pub const INFIL_GREEN_AMPT: u32 = 3;
+pub const INFIL_SCS: u32 = 4;
+
+/// Boundary segment kinds (the first member of a segment's info, stored as f32).
+pub const SEG_INFLOW: u32 = 0;
+pub const SEG_STAGE: u32 = 1;
+/// Flags of a segment face: a y face; the ghost is on the high (east or north) side.
+pub const SEG_FACE_Y: u32 = 1;
+pub const SEG_FACE_HIGH: u32 = 2;
+
+/// Series ids: the uniform rain, then the point sources (then the segments' hydrographs).
+pub const SERIES_RAIN: u32 = 0;
+pub const SERIES_FIRST_SOURCE: u32 = 1;
+
+/// Why a run stopped on the device (`Control::failed`; 0 while it runs).
+pub const FAILED_NON_FINITE: u32 = 1;
+pub const FAILED_DT_COLLAPSED: u32 = 2;
+
+/// The terms of `Control::ledger`.
+pub const LEDGER_INFLOW: u32 = 0;
+pub const LEDGER_OUTFLOW: u32 = 1;
+pub const LEDGER_RAIN: u32 = 2;
+pub const LEDGER_CORRECTION: u32 = 3;
+pub const LEDGER_SOURCES: u32 = 4;
+pub const LEDGER_INFILTRATION: u32 = 5;
+
+/// A cell's arrival time in the maxima while the flood has not reached it (the CPU's NaN: WGSL
+/// may assume there are no NaNs).
+pub const ARRIVAL_NOT_YET: f32 = -1.0;
+
+/// Threads per workgroup of every cell and face kernel (`@workgroup_size(WORKGROUP)`).
 pub const WORKGROUP: u32 = 256;
 
 #[cfg(test)]

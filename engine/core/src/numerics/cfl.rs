@@ -9,6 +9,7 @@ use super::riemann::select;
 use crate::real::Real;
 
 /// Wave-speed term of one cell for the finite-volume CFL: `(|u|+c)/dx + (|v|+c)/dy` (1/s).
+/// WGSL twin: `numerics/cfl.wgsl::fv_rate`.
 #[inline(always)]
 pub fn fv_rate<R: Real>(h: R, qx: R, qy: R, inv_dx: R, inv_dy: R, g: R, h_dry: R) -> R {
     let c = (g * h).sqrt();
@@ -22,6 +23,7 @@ pub fn fv_rate<R: Real>(h: R, qx: R, qy: R, inv_dx: R, inv_dy: R, g: R, h_dry: R
 }
 
 /// Wave-speed term of one cell for the inertial CFL: `sqrt(g h) / min(dx, dy)` (1/s).
+/// WGSL twin: `numerics/cfl.wgsl::inertial_rate`.
 #[inline(always)]
 pub fn inertial_rate<R: Real>(h: R, inv_dmin: R, g: R, h_dry: R) -> R {
     select(h > h_dry, (g * h).sqrt() * inv_dmin, R::zero())
@@ -30,7 +32,8 @@ pub fn inertial_rate<R: Real>(h: R, inv_dmin: R, g: R, h_dry: R) -> R {
 /// The time step to take from `t_s`, given the largest rate over the domain, so that the step
 /// never passes `t_target_s` and lands on it exactly (the caller sets `t = t_target` when the
 /// returned flag is true). A step that would leave a sliver shorter than half a step before the
-/// target is split into two equal steps instead.
+/// target is split into two equal steps instead. WGSL twin: `step.wgsl::plan` (in f32, with
+/// the collapse check of the time loop).
 pub fn next_dt(
     courant: f64,
     max_rate: f64,

@@ -19,7 +19,7 @@ use crate::real::Real;
 
 /// The implicit friction factor `2 / (1 + sqrt(1 + 4 B q_abs))`, `B = dt g n^2 / h^(7/3)`, for
 /// depth `h` (m) and the discharge magnitude `q_abs` (m^2/s) before friction. `g_n2 = g n^2`.
-/// Exactly one when there is no friction. WGSL twin: `common.wgsl::manning_factor`.
+/// Exactly one when there is no friction. WGSL twin: `numerics/friction.wgsl::manning_factor`.
 #[inline(always)]
 pub fn manning_factor<R: Real>(h: R, q_abs: R, g_n2: R, dt_s: R) -> R {
     // h^(7/3) = h^2 * h^(1/3)
@@ -29,7 +29,8 @@ pub fn manning_factor<R: Real>(h: R, q_abs: R, g_n2: R, dt_s: R) -> R {
 }
 
 /// Applies friction to a cell's discharges (fv schemes). Cells shallower than `h_dry` stop.
-/// Branch-free: with `g_n2 = 0` the factor is exactly one.
+/// Branch-free: with `g_n2 = 0` the factor is exactly one. WGSL twin:
+/// `numerics/friction.wgsl::apply_manning`.
 #[inline(always)]
 pub fn apply_manning<R: Real>(h: R, qx: R, qy: R, g_n2: R, dt_s: R, h_dry: R) -> (R, R) {
     let wet = h > h_dry;

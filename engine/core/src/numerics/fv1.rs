@@ -14,7 +14,8 @@
 //! every face exactly zero, in f32 as in f64, instead of `p(h) - p(h)` of two differently
 //! rounded sums.
 //!
-//! WGSL twin: `fv1.wgsl::face_flux_fv1`.
+//! WGSL twins: `numerics/fv1.wgsl::face_flux`, `numerics/fv1.wgsl::face_flux_uv`,
+//! `numerics/fv1.wgsl::face_flux_eta`.
 
 use super::reconstruction::hydrostatic_eta;
 use super::riemann::{hllc, pressure};
@@ -23,6 +24,7 @@ use super::{CellState, FaceFlux, Params, velocity};
 use crate::real::Real;
 
 /// Flux through the interface between cells `l` and `r` (normal pointing from `l` to `r`).
+/// WGSL twin: `numerics/fv1.wgsl::face_flux`.
 #[inline(always)]
 pub fn face_flux<R: Real>(l: CellState<R>, r: CellState<R>, p: Params<R>) -> FaceFlux<R> {
     face_flux_uv(
@@ -43,6 +45,7 @@ pub fn face_flux<R: Real>(l: CellState<R>, r: CellState<R>, p: Params<R>) -> Fac
 }
 
 /// The same flux from `[depth, normal velocity, tangential velocity, bed]` of each side.
+/// WGSL twin: `numerics/fv1.wgsl::face_flux_uv`.
 #[inline(always)]
 pub fn face_flux_uv<R: Real>(l: [R; 4], r: [R; 4], p: Params<R>) -> FaceFlux<R> {
     let [hl, ul, vl, zl] = l;
@@ -52,6 +55,7 @@ pub fn face_flux_uv<R: Real>(l: [R; 4], r: [R; 4], p: Params<R>) -> FaceFlux<R> 
 
 /// The flux from `[surface level, normal velocity, tangential velocity, bed]` of each side
 /// (fv2 extrapolates the level itself, so that a flat surface stays bitwise flat at the face).
+/// WGSL twin: `numerics/fv1.wgsl::face_flux_eta`.
 #[inline(always)]
 pub fn face_flux_eta<R: Real>(l: [R; 4], r: [R; 4], p: Params<R>) -> FaceFlux<R> {
     let [eta_l, ul, vl, zl] = l;

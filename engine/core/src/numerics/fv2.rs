@@ -15,7 +15,8 @@
 //! (Shu & Osher 1988): `U1 = U + dt L(U)`, `U' = (U + U1 + dt L(U1)) / 2`.
 //!
 //! Cells shallower than the dry threshold have zero slopes (first order at wet/dry fronts).
-//! WGSL twin: `fv2.wgsl::face_flux_fv2`.
+//! WGSL twins: `numerics/fv2.wgsl::slopes`, `numerics/fv2.wgsl::face_flux_sloped` (the
+//! kernels gather the stencil, so `face_flux` has none).
 
 use super::fv1::face_flux_eta;
 use super::reconstruction::limited_slope;
@@ -34,6 +35,7 @@ pub struct Slopes<R> {
 }
 
 /// Slopes of cell `c` from its neighbours behind (`a`) and ahead (`b`) along the normal.
+/// WGSL twin: `numerics/fv2.wgsl::slopes`.
 #[inline(always)]
 pub fn slopes<R: Real>(
     a: CellState<R>,
@@ -53,7 +55,7 @@ pub fn slopes<R: Real>(
 }
 
 /// Slopes from `[h, eta, u_normal, u_tangential]` of the three cells; zero where the centre is
-/// dry.
+/// dry. WGSL twin: `numerics/fv2.wgsl::slopes_uv`.
 #[inline(always)]
 pub fn slopes_uv<R: Real>(a: [R; 4], c: [R; 4], b: [R; 4], h_dry: R) -> Slopes<R> {
     let wet = c[0] > h_dry;
@@ -69,6 +71,7 @@ pub fn slopes_uv<R: Real>(a: [R; 4], c: [R; 4], b: [R; 4], h_dry: R) -> Slopes<R
 /// Bed-slope source of a cell along one direction, per unit length, as the deviation-form
 /// fluxes need it: `-g h deta` (the `g h dh` part of `g h (dh - deta)` is the cell's own
 /// pressure difference, left out of the fluxes too); the caller multiplies by `dt/dx`.
+/// WGSL twin: `numerics/fv2.wgsl::bed_source`.
 #[inline(always)]
 pub fn bed_source<R: Real>(h: R, s: Slopes<R>, g: R) -> R {
     -(g * h * s.deta)
@@ -98,6 +101,7 @@ pub fn face_flux<R: Real>(
 
 /// Flux from `[h, u_normal, u_tangential, z]` and the slopes of the two cells: extrapolate half a
 /// cell to the interface, then the fv1 flux of the extrapolated states.
+/// WGSL twin: `numerics/fv2.wgsl::face_flux_sloped`.
 #[inline(always)]
 pub fn face_flux_sloped<R: Real>(
     l: [R; 4],

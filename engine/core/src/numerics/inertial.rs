@@ -21,7 +21,8 @@
 //! never exceeds the water the cell holds ([`outflow_scale`]); the scaling is conservative since
 //! each face is scaled once, by its upwind cell.
 //!
-//! WGSL twin: `inertial.wgsl::face_discharge`.
+//! WGSL twins: `numerics/inertial.wgsl::face_discharge`,
+//! `numerics/inertial.wgsl::outflow_scale`.
 
 use super::friction::manning_factor;
 use super::riemann::select;
@@ -43,7 +44,7 @@ pub struct FaceInput<R> {
     pub g_n2: R,
 }
 
-/// The new unit discharge through a face.
+/// The new unit discharge through a face. WGSL twin: `numerics/inertial.wgsl::face_discharge`.
 #[inline(always)]
 pub fn face_discharge<R: Real>(f: FaceInput<R>, dt_s: R, inv_d: R, theta: R, g: R, h_dry: R) -> R {
     let h_f = f.eta_l.max(f.eta_r) - f.z_l.max(f.z_r);
@@ -56,7 +57,8 @@ pub fn face_discharge<R: Real>(f: FaceInput<R>, dt_s: R, inv_d: R, theta: R, g: 
 
 /// Factor in (0, 1] by which the outgoing discharges of a cell are scaled so that it does not
 /// lose more water than it holds: `min(1, h / out_depth)` with `out_depth` the depth the
-/// unscaled outflow would remove in this step.
+/// unscaled outflow would remove in this step. WGSL twin:
+/// `numerics/inertial.wgsl::outflow_scale`.
 #[inline(always)]
 pub fn outflow_scale<R: Real>(h: R, out_depth: R) -> R {
     select(out_depth > h, h / out_depth, R::one())

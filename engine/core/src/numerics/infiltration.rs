@@ -15,7 +15,19 @@
 //!   `Q = (P - Ia)^2 / (P - Ia + S)` for `P > Ia`, `S = 25.4 (1000/CN - 10)` mm, `Ia = 0.2 S`;
 //!   the loss over a step is the rain minus the runoff increment.
 //!
-//! WGSL twin: `infiltration.wgsl::potential_loss`.
+//! WGSL twins: `numerics/infiltration.wgsl::potential_loss_m`,
+//! `numerics/infiltration.wgsl::scs_loss_m` (in f32, with the increments rewritten so that
+//! f32 does not lose them; the constants below reach the shaders through the generated
+//! prelude, `basintwin_gpu::shaders::prelude`).
+
+/// SCS initial abstraction `Ia = ratio * S` (USDA-NRCS 1986, TR-55).
+pub const SCS_INITIAL_ABSTRACTION_RATIO: f64 = 0.2;
+
+/// Newton steps at most for the equivalent time of the Horton curve.
+pub const HORTON_NEWTON_ITERATIONS: u32 = 30;
+
+/// Newton steps at most for the Green-Ampt increment.
+pub const GREEN_AMPT_NEWTON_ITERATIONS: u32 = 50;
 
 /// Parameters of an infiltration model (SI units: metres, seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -47,7 +59,7 @@ fn horton_cumulative(f0: f64, fc: f64, k: f64, t: f64) -> f64 {
 
 /// SCS runoff depth (m) from cumulative rain `p` (m) with potential retention `s` (m).
 pub fn scs_runoff_m(p: f64, s: f64) -> f64 {
-    let ia = 0.2 * s;
+    let ia = SCS_INITIAL_ABSTRACTION_RATIO * s;
     if p > ia {
         (p - ia) * (p - ia) / (p - ia + s)
     } else {
@@ -58,9 +70,9 @@ pub fn scs_runoff_m(p: f64, s: f64) -> f64 {
 /// SCS loss over a step: the rain `p1 - p0` minus the runoff increment, written without the
 /// cancellation of `Q(p1) - Q(p0)`: with `x = p - Ia`, `Q = x^2 / (x + s)` and for `x0, x1 > 0`
 /// the loss is `(x1 - x0) s^2 / ((x1 + s)(x0 + s))` (exact algebra, accurate in f32 too).
-/// WGSL twin: `forcing.wgsl::scs_loss`.
+/// WGSL twin: `numerics/infiltration.wgsl::scs_loss_m`.
 pub fn scs_loss_m(p0: f64, p1: f64, s: f64) -> f64 {
-    let ia = 0.2 * s;
+    let ia = SCS_INITIAL_ABSTRACTION_RATIO * s;
     let (x0, x1) = (p0 - ia, p1 - ia);
     let dp = p1 - p0;
     if x1 <= 0.0 {
@@ -75,7 +87,7 @@ pub fn scs_loss_m(p0: f64, p1: f64, s: f64) -> f64 {
 impl Infiltration {
     /// Potential loss (m) over `[t, t + dt]` of a cell that has infiltrated `f_cum` (m) so far;
     /// `rain0_m` and `rain1_m` are the cumulative rain at the start and end of the step (used
-    /// by the SCS method only).
+    /// by the SCS method only). WGSL twin: `numerics/infiltration.wgsl::potential_loss_m`.
     pub fn potential_loss_m(&self, f_cum: f64, dt: f64, rain0_m: f64, rain1_m: f64) -> f64 {
         match *self {
             Infiltration::None => 0.0,
@@ -87,7 +99,7 @@ impl Infiltration {
             } => {
                 // Equivalent time: invert F(t) by Newton (F is increasing and concave).
                 let mut t = f_cum / f0_m_s;
-                for _ in 0..30 {
+                for _ in 0..HORTON_NEWTON_ITERATIONS {
                     let g = horton_cumulative(f0_m_s, fc_m_s, k_per_s, t) - f_cum;
                     let rate = fc_m_s + (f0_m_s - fc_m_s) * (-k_per_s * t).exp();
                     let step = g / rate;
@@ -115,7 +127,7 @@ impl Infiltration {
                 let g = |f1: f64| f1 - f0 - m * ((m + f1) / (m + f0)).ln() - ks_m_s * dt;
                 // Start above the root (F1 - F0 >= Ks dt) and take Newton steps down.
                 let mut f1 = f0 + ks_m_s * dt + (2.0 * m * ks_m_s * dt).sqrt();
-                for _ in 0..50 {
+                for _ in 0..GREEN_AMPT_NEWTON_ITERATIONS {
                     let step = g(f1) / (1.0 - m / (m + f1));
                     f1 -= step;
                     if step.abs() <= 1e-14 * (1.0 + f1) {

@@ -1,5 +1,7 @@
 //! Pointwise numerics: one pure function per interface or cell. Loops, threads and dispatch live
-//! in the backends (`crate::cpu` here; WGSL twins of the same names in the GPU crate).
+//! in the backends (`crate::cpu` here). The GPU has them in WGSL under the same names, one file
+//! per module in `shaders/numerics/` (e.g. `numerics/riemann.wgsl::hllc`); each function's doc
+//! names its twin, and the GPU crate's `tests/twins.rs` checks both directions.
 //!
 //! The shallow-water equations in conservative form, with `U = (h, hu, hv)`:
 //!
@@ -68,6 +70,7 @@ pub struct FaceFlux<R> {
 }
 
 /// Velocity from discharge, zero in cells shallower than `h_dry` (desingularisation).
+/// WGSL twin: `numerics/mod.wgsl::velocity`.
 #[inline(always)]
 pub fn velocity<R: Real>(h: R, q: R, h_dry: R) -> R {
     if h > h_dry { q / h } else { R::zero() }
@@ -81,7 +84,7 @@ pub fn velocity<R: Real>(h: R, q: R, h_dry: R) -> R {
 /// qx' = qx - dt/dx (E.mom_l - W.mom_r - Sx) - dt/dy (N.tan   - S.tan)
 /// qy' = qy - dt/dx (E.tan   - W.tan)   - dt/dy (N.mom_l - S.mom_r - Sy)
 /// ```
-/// `rx = dt/dx`, `ry = dt/dy`. WGSL twin: `fv.wgsl::update_cell`.
+/// `rx = dt/dx`, `ry = dt/dy`. WGSL twin: `numerics/mod.wgsl::update_cell`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn update_cell<R: Real>(

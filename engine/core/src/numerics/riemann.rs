@@ -5,7 +5,8 @@
 //! velocity (passive scalar). Wave speeds after Toro (2001, eqs. 10.22–10.24), with the dry-bed
 //! speeds `u -/+ 2c` when one side is dry.
 //!
-//! Written for the x direction; the y direction swaps (u, v). WGSL twin: `riemann.wgsl::hllc`.
+//! Written for the x direction; the y direction swaps (u, v). WGSL twin:
+//! `numerics/riemann.wgsl::hllc`.
 
 use crate::real::Real;
 
@@ -14,6 +15,7 @@ use crate::real::Real;
 ///
 /// Branch-free (every case is computed and selected), so that loops over faces vectorise; the
 /// divisions that are undefined when both sides are dry are selected away.
+/// WGSL twin: `numerics/riemann.wgsl::hllc`.
 #[inline(always)]
 pub fn hllc<R: Real>(hl: R, ul: R, vl: R, hr: R, ur: R, vr: R, g: R) -> [R; 3] {
     let zero = R::zero();
@@ -53,7 +55,7 @@ pub fn hllc<R: Real>(hl: R, ul: R, vl: R, hr: R, ur: R, vr: R, g: R) -> [R; 3] {
 
 /// Hydrostatic pressure force per metre, `g h^2 / 2`, evaluated the same way wherever it is
 /// needed (so that terms that cancel in exact arithmetic cancel in floating point too).
-/// WGSL twin: `common.wgsl::pressure`.
+/// WGSL twin: `numerics/riemann.wgsl::pressure`.
 #[inline(always)]
 pub fn pressure<R: Real>(h: R, g: R) -> R {
     R::c(0.5) * g * h * h
