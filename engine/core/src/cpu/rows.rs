@@ -1,7 +1,7 @@
 //! Fast-path row kernels: straight-line loops over slices re-cut to one length (so the compiler
 //! drops the bounds checks) calling the branch-free pointwise numerics (so it vectorises them).
 
-use super::{CellRow, FaceRow, SlopeRow};
+use super::buffers::{CellRow, FaceRow, SlopeRow};
 
 /// Defines `$name` to run `$body` compiled for the target's baseline and, on x86-64, twice more:
 /// with AVX2 and with AVX-512 (two and four times the baseline vector width), chosen at run time
