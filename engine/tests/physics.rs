@@ -9,7 +9,7 @@
 
 use basintwin_core::analytic::{ThackerPlanar, dam_break};
 use basintwin_core::{
-    Backend, Boundaries, BoundaryKind, Grid, Manning, Real, Scheme, State, Terrain,
+    Backend, Boundaries, BoundaryKind, Grid, Manning, Real, Scheme, State, Terrain, cases,
 };
 use basintwin_engine_tests::{Rng, backend, max_speed, order, run_steps};
 
@@ -166,16 +166,14 @@ fn dam_break_error(
     (h_l, h_r): (f64, f64),
     (length, x0, t): (f64, f64, f64),
 ) -> (f64, f64) {
-    let dx = length / n as f64;
-    let grid = Grid::new(n, 1, dx, dx).unwrap();
-    let terrain = Terrain::new(&grid, vec![0.0; n], 0.0).unwrap();
-    let depth = grid.map_centres(|x, _| if x < x0 { h_l } else { h_r });
+    let channel = cases::channel_dam_break(n, length, x0, (h_l, h_r), |_| 0.0).unwrap();
+    let grid = &channel.case.grid;
     let mut b = backend(
-        &grid,
-        &terrain,
-        State::<f64>::from_depth(&depth),
+        grid,
+        &channel.case.terrain,
+        State::<f64>::from_depth(&channel.case.depth_m),
         scheme,
-        Boundaries::all(BoundaryKind::Free),
+        channel.boundaries,
         None,
     );
     b.advance_to(t).unwrap();
@@ -279,24 +277,17 @@ fn t03c_swashes_ritter_accuracy_at_one_centimetre() {
 
 fn thacker(scheme: Scheme, n: usize) -> f64 {
     let th = ThackerPlanar::default();
-    let d = th.l_m / n as f64;
-    let grid = Grid::new(n, n, d, d).unwrap();
-    let terrain = Terrain::new(&grid, grid.map_centres(|x, y| th.bed_m(x, y)), 0.0).unwrap();
-    let h0 = grid.map_centres(|x, y| th.solution(x, y, 0.0).0);
-    let qx0 = grid.map_centres(|x, y| {
-        let (h, u, _) = th.solution(x, y, 0.0);
-        h * u
-    });
-    let qy0 = grid.map_centres(|x, y| {
-        let (h, _, v) = th.solution(x, y, 0.0);
-        h * v
-    });
-    let state = State::<f64> {
-        h: h0,
-        qx: qx0,
-        qy: qy0,
-    };
-    let mut b = backend(&grid, &terrain, state, scheme, Boundaries::walls(), None);
+    let bowl = cases::thacker_planar(n).unwrap();
+    let grid = &bowl.case.grid;
+    let state = bowl.state::<f64>();
+    let mut b = backend(
+        grid,
+        &bowl.case.terrain,
+        state,
+        scheme,
+        bowl.boundaries,
+        None,
+    );
     let t = th.period_s();
     b.advance_to(t).unwrap();
     let exact = grid.map_centres(|x, y| th.solution(x, y, t).0);
@@ -1187,37 +1178,28 @@ fn t16_gridded_rain_and_per_cell_infiltration() {
 /// answer must not depend on the time step (the friction is implicit, `numerics::friction`).
 #[test]
 fn t17_rain_on_a_plane_follows_the_kinematic_wave() {
-    use basintwin_core::analytic::KinematicPlane;
-    use basintwin_core::{Forcing, Series, SolverConfig};
-    let k = KinematicPlane {
-        rain_m_s: 30.0 / 3.6e6,
-        slope: 0.01,
-        manning_n: 0.03,
-    };
-    let (l, dx) = (1000.0, 10.0);
-    let grid = Grid::new((l / dx) as usize, 1, dx, dx).unwrap();
-    let terrain = Terrain::new(&grid, grid.map_centres(|x, _| k.slope * (l - x)), 0.03).unwrap();
+    use basintwin_core::SolverConfig;
+    let k = cases::RAIN_PLANE;
+    let (l, dx) = (cases::RAIN_PLANE_LENGTH_M, 10.0);
+    let plane = cases::rain_plane((l / dx) as usize).unwrap();
+    let (grid, terrain) = (&plane.case.grid, &plane.case.terrain);
     // The plane drains at normal depth for its own slope (what the kinematic wave assumes), or
     // through a free edge (fv2 continues the interior surface slope beyond it).
     let run = |outlet: BoundaryKind, scheme: Scheme, courant: f64, t: f64| -> (f64, f64) {
-        let mut bc = Boundaries::walls();
+        let mut bc = plane.boundaries;
         bc.east = outlet;
         let cfg = SolverConfig::new(scheme)
             .with_boundaries(bc)
             .with_courant(courant);
         let mut b = basintwin_core::CpuBackend::<f64>::new(
             grid.clone(),
-            &terrain,
+            terrain,
             State::dry(grid.cells()),
             cfg,
             None,
         )
         .unwrap();
-        b.set_forcing(Forcing {
-            rain_mm_h: Some(Series::constant(30.0)),
-            ..Forcing::default()
-        })
-        .unwrap();
+        b.set_forcing(plane.forcing.clone()).unwrap();
         b.advance_to(t).unwrap();
         let s = b.state();
         let (mut err, mut sum) = (0.0, 0.0);

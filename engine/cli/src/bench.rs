@@ -181,8 +181,47 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let schemes = expand(&args.scheme, &["inertial", "fv1", "fv2"], "scheme")?;
     let backends = expand(&args.backend, &["cpu", "gpu"], "backend")?;
     let precisions = expand(&args.precision, &["f32", "f64"], "precision")?;
+    let sizes = grid_sides(&args.size)?;
+    if args.steps == 0 {
+        return Err(anyhow!(InputError(
+            "--steps 0: expected at least one step".into()
+        )));
+    }
+    let matrix = Matrix {
+        schemes: &schemes,
+        precisions: &precisions,
+        sizes: &sizes,
+    };
+    let mut rows = Vec::new();
+    let mut adapter = None;
+    if backends.iter().any(|b| b == "gpu") {
+        adapter = Some(gpu_rows(&args, &matrix, &mut rows)?);
+    }
+    let mut machine = String::new();
+    if backends.iter().any(|b| b == "cpu") {
+        machine = cpu_rows(&args, &matrix, &mut rows)?;
+    }
+    let baseline = baseline.as_deref();
+    if args.json {
+        print_json(&args, &rows, baseline, machine, adapter)?;
+    } else {
+        if let (Some(old), Some(path)) = (baseline, &args.baseline) {
+            print_ratios(&rows, old, path);
+        }
+        if !machine.is_empty() {
+            println!("({machine})");
+        }
+        if let Some(a) = &adapter {
+            println!("(gpu: {a})");
+        }
+    }
+    Ok(())
+}
+
+/// The grid sides of `--size` (cells; `all` is 256, 1024 and 2048).
+fn grid_sides(values: &[String]) -> Result<Vec<usize>> {
     let mut sizes = Vec::new();
-    for s in expand(&args.size, &["256", "1024", "2048"], "size")? {
+    for s in expand(values, &["256", "1024", "2048"], "size")? {
         let n: usize = s.parse().map_err(|_| {
             anyhow!(InputError(format!(
                 "--size {s}: expected a grid side in cells, e.g. 1024, or all"
@@ -195,59 +234,66 @@ pub fn run(args: BenchArgs) -> Result<()> {
         }
         sizes.push(n);
     }
-    if args.steps == 0 {
-        return Err(anyhow!(InputError(
-            "--steps 0: expected at least one step".into()
-        )));
-    }
-    let mut rows = Vec::new();
-    let mut machine = String::new();
-    let mut adapter = None;
-    if backends.iter().any(|b| b == "gpu") {
-        let name = std::env::var("BASINTWIN_ADAPTER").ok();
-        // Probe once, so that a missing adapter is one clear error.
-        let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
-            .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
-        adapter = Some(basintwin_gpu::context::describe(&ctx.info));
-        drop(ctx);
-        let gpu_schemes = basintwin_gpu::backend::schemes();
-        for &n in &sizes {
-            for s in &schemes {
-                let scheme: Scheme = s.parse().map_err(|e: String| anyhow!(InputError(e)))?;
-                if !gpu_schemes.contains(&scheme) {
-                    eprintln!("{s:<9} gpu: not on the GPU yet, skipped");
-                    continue;
-                }
-                if !precisions.iter().any(|p| p == "f32") {
-                    eprintln!("gpu: computes in f32 only; add --precision f32");
-                    continue;
-                }
-                let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
-                    .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
-                let (secs, steps, _) = measure_gpu(ctx, scheme, n, args.steps)?;
-                let row = Row {
-                    scheme: s.clone(),
-                    backend: "gpu".into(),
-                    precision: "f32".into(),
-                    cells: n * n,
-                    steps: steps as usize,
-                    seconds: secs,
-                    cell_updates_per_s: (n * n) as f64 * steps as f64 / secs,
-                };
-                if !args.json {
-                    row.print(n);
-                }
-                rows.push(row);
-            }
-        }
-    }
-    for &n in &sizes {
-        if !backends.iter().any(|b| b == "cpu") {
-            break;
-        }
-        for s in &schemes {
+    Ok(sizes)
+}
+
+/// The schemes, precisions and grid sides asked for.
+struct Matrix<'a> {
+    schemes: &'a [String],
+    precisions: &'a [String],
+    sizes: &'a [usize],
+}
+
+/// Measures every scheme the GPU has at every size (f32), printing each result unless
+/// `--json`; the adapter (`BASINTWIN_ADAPTER` picks it).
+fn gpu_rows(args: &BenchArgs, m: &Matrix, rows: &mut Vec<Row>) -> Result<String> {
+    let name = std::env::var("BASINTWIN_ADAPTER").ok();
+    // Probe once, so that a missing adapter is one clear error.
+    let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
+        .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
+    let adapter = basintwin_gpu::context::describe(&ctx.info);
+    drop(ctx);
+    let gpu_schemes = basintwin_gpu::backend::schemes();
+    for &n in m.sizes {
+        for s in m.schemes {
             let scheme: Scheme = s.parse().map_err(|e: String| anyhow!(InputError(e)))?;
-            for p in &precisions {
+            if !gpu_schemes.contains(&scheme) {
+                eprintln!("{s:<9} gpu: not on the GPU yet, skipped");
+                continue;
+            }
+            if !m.precisions.iter().any(|p| p == "f32") {
+                eprintln!("gpu: computes in f32 only; add --precision f32");
+                continue;
+            }
+            let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
+                .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
+            let (secs, steps, _) = measure_gpu(ctx, scheme, n, args.steps)?;
+            let row = Row {
+                scheme: s.clone(),
+                backend: "gpu".into(),
+                precision: "f32".into(),
+                cells: n * n,
+                steps: steps as usize,
+                seconds: secs,
+                cell_updates_per_s: (n * n) as f64 * steps as f64 / secs,
+            };
+            if !args.json {
+                row.print(n);
+            }
+            rows.push(row);
+        }
+    }
+    Ok(adapter)
+}
+
+/// Measures every scheme in every precision at every size on the CPU, printing each result
+/// unless `--json`; the backend's description.
+fn cpu_rows(args: &BenchArgs, m: &Matrix, rows: &mut Vec<Row>) -> Result<String> {
+    let mut machine = String::new();
+    for &n in m.sizes {
+        for s in m.schemes {
+            let scheme: Scheme = s.parse().map_err(|e: String| anyhow!(InputError(e)))?;
+            for p in m.precisions {
                 let (secs, desc) = if p == "f32" {
                     measure::<f32>(scheme, n, args.steps, args.threads)?
                 } else {
@@ -270,78 +316,74 @@ pub fn run(args: BenchArgs) -> Result<()> {
             }
         }
     }
-    // Ratios to the baseline, case by case.
-    let ratio = |r: &Row| -> Option<f64> {
-        baseline.as_ref()?.iter().find_map(|(s, b, p, c, v)| {
-            (*s == r.scheme
-                && *b == r.backend
-                && *p == r.precision
-                && *c == r.cells as u64
-                && *v > 0.0)
-                .then(|| r.cell_updates_per_s / v)
+    Ok(machine)
+}
+
+/// The speed of `r` as a ratio to the same case in `baseline`, if it was measured there.
+fn ratio(baseline: Option<&[BaselineRow]>, r: &Row) -> Option<f64> {
+    baseline?.iter().find_map(|(s, b, p, c, v)| {
+        (*s == r.scheme && *b == r.backend && *p == r.precision && *c == r.cells as u64 && *v > 0.0)
+            .then(|| r.cell_updates_per_s / v)
+    })
+}
+
+/// Each case's speed as a ratio to the baseline read from `path`, case by case.
+fn print_ratios(rows: &[Row], baseline: &[BaselineRow], path: &std::path::Path) {
+    println!("against {}:", path.display());
+    for r in rows {
+        match ratio(Some(baseline), r) {
+            Some(x) => println!(
+                "{:<9} {:<4} {:<4} {:>9} cells  {:>6.2}x{}",
+                r.scheme,
+                r.backend,
+                r.precision,
+                r.cells,
+                x,
+                if x < 0.9 {
+                    "  slower"
+                } else if x > 1.1 {
+                    "  faster"
+                } else {
+                    ""
+                }
+            ),
+            None => println!(
+                "{:<9} {:<4} {:<4} {:>9} cells  (not in the baseline)",
+                r.scheme, r.backend, r.precision, r.cells
+            ),
+        }
+    }
+}
+
+/// The results as JSON, with the machine (CPU, cores, threads, the CPU backend's description,
+/// the GPU adapter) and the ratios to the baseline when there is one.
+fn print_json(
+    args: &BenchArgs,
+    rows: &[Row],
+    baseline: Option<&[BaselineRow]>,
+    machine: String,
+    adapter: Option<String>,
+) -> Result<()> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
         })
-    };
-    if baseline.is_some() && !args.json {
-        println!(
-            "against {}:",
-            args.baseline
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        );
-        for r in &rows {
-            match ratio(r) {
-                Some(x) => println!(
-                    "{:<9} {:<4} {:<4} {:>9} cells  {:>6.2}x{}",
-                    r.scheme,
-                    r.backend,
-                    r.precision,
-                    r.cells,
-                    x,
-                    if x < 0.9 {
-                        "  slower"
-                    } else if x > 1.1 {
-                        "  faster"
-                    } else {
-                        ""
-                    }
-                ),
-                None => println!(
-                    "{:<9} {:<4} {:<4} {:>9} cells  (not in the baseline)",
-                    r.scheme, r.backend, r.precision, r.cells
-                ),
-            }
-        }
-    }
-    if args.json {
-        let cpu = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|t| {
-                t.lines()
-                    .find(|l| l.starts_with("model name"))
-                    .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown".into());
-        let doc = serde_json::json!({
-            "machine": {
-                "cpu": cpu,
-                "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-                "threads": args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-                "backend": machine,
-                "gpu_adapter": adapter,
-            },
-            "case": "flat dam break, every cell wet, 1 m cells",
-            "results": rows,
-            "ratios_to_baseline": args.baseline.as_ref().map(|_| rows.iter().map(ratio).collect::<Vec<_>>()),
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-    } else {
-        if !machine.is_empty() {
-            println!("({machine})");
-        }
-        if let Some(a) = &adapter {
-            println!("(gpu: {a})");
-        }
-    }
+        .unwrap_or_else(|| "unknown".into());
+    let doc = serde_json::json!({
+        "machine": {
+            "cpu": cpu,
+            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            "threads": args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+            "backend": machine,
+            "gpu_adapter": adapter,
+        },
+        "case": "flat dam break, every cell wet, 1 m cells",
+        "results": rows,
+        "ratios_to_baseline": args.baseline.as_ref().map(|_| rows.iter().map(|r| ratio(baseline, r)).collect::<Vec<_>>()),
+    });
+    println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
 }

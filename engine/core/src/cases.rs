@@ -1,8 +1,18 @@
-//! Synthetic cases shared by the benchmarks, the examples and the validation reports, so that
-//! every figure refers to the same, reproducible terrain and water.
+//! Synthetic cases shared by the benchmarks, the examples, the physics tests and the validation
+//! reports, so that every figure refers to the same, reproducible terrain and water.
+//!
+//! Two kinds: a [`Case`] (grid, terrain, water at rest) for benchmarks and demos, and an
+//! [`Analytic`] case, set up as its closed-form solution in [`crate::analytic`] assumes
+//! (starting discharges, edges, forcing), which the physics tests (`engine/tests`) and
+//! `basintwin validate` both run: channel dam breaks, Thacker's paraboloids, rain on a plane.
 
+use crate::analytic::{KinematicPlane, ThackerPlanar, ThackerRadial};
+use crate::config::{Boundaries, BoundaryKind};
 use crate::error::Result;
+use crate::forcing::{Forcing, Series};
 use crate::grid::Grid;
+use crate::real::Real;
+use crate::state::State;
 use crate::terrain::{Manning, Terrain};
 
 /// A model without a state type: grid, terrain and initial depths (metres).
@@ -126,5 +136,158 @@ pub fn river_basin(nx: usize, ny: usize, cell_m: f64) -> Result<Case> {
         depth_m: vec![0.0; grid.cells()],
         grid,
         terrain,
+    })
+}
+
+/// A case with a closed-form solution: the [`Case`] (grid, terrain, starting depths) with the
+/// starting discharges, the edges and the forcing the solution assumes. The time it is compared
+/// at is the caller's: the solutions hold at any time.
+#[derive(Debug, Clone)]
+pub struct Analytic {
+    pub case: Case,
+    /// Starting discharge along x per cell (m^2/s).
+    pub qx_m2_s: Vec<f64>,
+    /// Starting discharge along y per cell (m^2/s).
+    pub qy_m2_s: Vec<f64>,
+    pub boundaries: Boundaries,
+    pub forcing: Forcing,
+}
+
+impl Analytic {
+    /// The starting state in the working precision.
+    pub fn state<R: Real>(&self) -> State<R> {
+        let cast = |v: &[f64]| v.iter().map(|&x| R::c(x)).collect();
+        State {
+            h: cast(&self.case.depth_m),
+            qx: cast(&self.qx_m2_s),
+            qy: cast(&self.qy_m2_s),
+        }
+    }
+}
+
+/// A dam break in a frictionless channel `length_m` long, `n` cells along x and one across:
+/// still water `h_left_m` deep upstream of `dam_m` and `h_right_m` downstream, over the bed
+/// `bed_m(x)`, free outflow at both ends. On a flat bed: Ritter's (dry downstream) and Stoker's
+/// (wet) solutions, [`crate::analytic::dam_break`]; over a step:
+/// [`crate::analytic::StepDamBreak`].
+pub fn channel_dam_break(
+    n: usize,
+    length_m: f64,
+    dam_m: f64,
+    (h_left_m, h_right_m): (f64, f64),
+    bed_m: impl Fn(f64) -> f64,
+) -> Result<Analytic> {
+    let d = length_m / n as f64;
+    let grid = Grid::new(n, 1, d, d)?;
+    let terrain = Terrain::new(&grid, grid.map_centres(|x, _| bed_m(x)), 0.0)?;
+    let depth_m = grid.map_centres(|x, _| if x < dam_m { h_left_m } else { h_right_m });
+    Ok(Analytic {
+        case: Case {
+            name: "channel dam break",
+            grid,
+            terrain,
+            depth_m,
+        },
+        qx_m2_s: vec![0.0; n],
+        qy_m2_s: vec![0.0; n],
+        boundaries: Boundaries::all(BoundaryKind::Free),
+        forcing: Forcing::default(),
+    })
+}
+
+/// Thacker's (1981) planar surface oscillating in a paraboloid
+/// ([`crate::analytic::ThackerPlanar`], default parameters): `n` x `n` cells over its square,
+/// frictionless, walls, the water as the solution has it at t = 0 (moving).
+pub fn thacker_planar(n: usize) -> Result<Analytic> {
+    let th = ThackerPlanar::default();
+    paraboloid(
+        "Thacker planar",
+        n,
+        th.l_m,
+        |x, y| th.bed_m(x, y),
+        |x, y| th.solution(x, y, 0.0),
+    )
+}
+
+/// Thacker's (1981) radially symmetric breathing paraboloid
+/// ([`crate::analytic::ThackerRadial`], default parameters), set up as [`thacker_planar`].
+pub fn thacker_radial(n: usize) -> Result<Analytic> {
+    let th = ThackerRadial::default();
+    paraboloid(
+        "Thacker radial",
+        n,
+        th.l_m,
+        |x, y| th.bed_m(x, y),
+        |x, y| th.solution(x, y, 0.0),
+    )
+}
+
+/// `n` x `n` cells over a square of side `l_m` with the bed `bed_m`, frictionless, walls, from
+/// the solution `start(x, y) = (h, u, v)`.
+fn paraboloid(
+    name: &'static str,
+    n: usize,
+    l_m: f64,
+    bed_m: impl Fn(f64, f64) -> f64,
+    start: impl Fn(f64, f64) -> (f64, f64, f64),
+) -> Result<Analytic> {
+    let d = l_m / n as f64;
+    let grid = Grid::new(n, n, d, d)?;
+    let terrain = Terrain::new(&grid, grid.map_centres(&bed_m), 0.0)?;
+    let at = |f: fn((f64, f64, f64)) -> f64| grid.map_centres(|x, y| f(start(x, y)));
+    let (depth_m, qx_m2_s, qy_m2_s) = (at(|s| s.0), at(|s| s.0 * s.1), at(|s| s.0 * s.2));
+    Ok(Analytic {
+        case: Case {
+            name,
+            grid,
+            terrain,
+            depth_m,
+        },
+        qx_m2_s,
+        qy_m2_s,
+        boundaries: Boundaries::walls(),
+        forcing: Forcing::default(),
+    })
+}
+
+/// The plane of [`rain_plane`]: 30 mm/h of rain on a 1 % slope, Manning n = 0.03.
+pub const RAIN_PLANE: KinematicPlane = KinematicPlane {
+    rain_m_s: 30.0 / 3.6e6,
+    slope: 0.01,
+    manning_n: 0.03,
+};
+
+/// The length of [`rain_plane`] (m).
+pub const RAIN_PLANE_LENGTH_M: f64 = 1000.0;
+
+/// Rain on a plane (Wooding 1965; [`crate::analytic::KinematicPlane`]): [`RAIN_PLANE`] falling
+/// from t = 0 on a dry plane [`RAIN_PLANE_LENGTH_M`] long, `n` cells down the slope (along x)
+/// and one across, a wall at its top (west) and an outlet at normal depth at its foot (east),
+/// as the kinematic wave assumes.
+pub fn rain_plane(n: usize) -> Result<Analytic> {
+    let (k, l) = (RAIN_PLANE, RAIN_PLANE_LENGTH_M);
+    let d = l / n as f64;
+    let grid = Grid::new(n, 1, d, d)?;
+    let terrain = Terrain::new(
+        &grid,
+        grid.map_centres(|x, _| k.slope * (l - x)),
+        k.manning_n,
+    )?;
+    let mut boundaries = Boundaries::walls();
+    boundaries.east = BoundaryKind::NormalDepth { slope: k.slope };
+    Ok(Analytic {
+        case: Case {
+            name: "rain on a plane",
+            grid,
+            terrain,
+            depth_m: vec![0.0; n],
+        },
+        qx_m2_s: vec![0.0; n],
+        qy_m2_s: vec![0.0; n],
+        boundaries,
+        forcing: Forcing {
+            rain_mm_h: Some(Series::constant(k.rain_m_s * 3.6e6)),
+            ..Forcing::default()
+        },
     })
 }
