@@ -22,7 +22,7 @@ fn snapshots(c: &mut Criterion) {
     if let Err(e) = std::fs::create_dir_all(&dir) {
         panic!("{}: {e}", dir.display());
     }
-    let path = dir.join("snapshots.h5");
+    let path = dir.join(basintwin_io::run_folder::SNAPSHOTS);
     let meta = SnapshotMeta {
         title: "bench".into(),
         ..Default::default()

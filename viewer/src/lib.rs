@@ -129,37 +129,12 @@ pub fn app(mut run: RunData, opts: Options) -> Result<App> {
     }
     let headless = opts.screenshot.is_some() || opts.bench_frames.is_some();
     let mut app = App::new();
-    let title = format!("basintwin — {}", run.title());
-    let render = RenderPlugin {
-        synchronous_pipeline_compilation: headless,
-        ..default()
-    };
-    if headless {
-        app.add_plugins(
-            DefaultPlugins
-                .set(WindowPlugin {
-                    primary_window: None,
-                    exit_condition: ExitCondition::DontExit,
-                    ..default()
-                })
-                .set(render)
-                .disable::<WinitPlugin>(),
-        )
-        .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
-    } else {
-        app.add_plugins(
-            DefaultPlugins
-                .set(WindowPlugin {
-                    primary_window: Some(Window {
-                        title,
-                        resolution: WindowResolution::new(opts.width, opts.height),
-                        ..default()
-                    }),
-                    ..default()
-                })
-                .set(render),
-        );
-    }
+    add_window_and_render(
+        &mut app,
+        headless,
+        &opts,
+        format!("basintwin — {}", run.title()),
+    );
     // The interface has its own camera over the whole target; the 3D camera draws into what the
     // panels leave.
     app.insert_resource(bevy_egui::EguiGlobalSettings {
@@ -173,22 +148,7 @@ pub fn app(mut run: RunData, opts: Options) -> Result<App> {
         ));
     }
 
-    // The world frame: centred on the domain, heights above the lowest bed.
-    let (zlo, _) = run.z_range();
-    let (nx, ny) = (run.nx, run.ny);
-    let (x0, y0) = run.centre(0, 0);
-    let (x1, y1) = run.centre(nx - 1, ny - 1);
-    let geo = Geo {
-        nx,
-        ny,
-        dx: run.dx,
-        dy: run.dy,
-        x0,
-        y0,
-        xc: (x0 + x1) / 2.0,
-        yc: (y0 + y1) / 2.0,
-        zc: zlo,
-    };
+    let geo = world_frame(&run);
     let mut timeline = Timeline::new(run.times().to_vec());
     if let Some(t) = opts.time {
         timeline.seek(t);
@@ -205,22 +165,7 @@ pub fn app(mut run: RunData, opts: Options) -> Result<App> {
         .exaggeration
         .unwrap_or(((0.04 * w.max(d) / relief).clamp(1.0, 5.0)) as f32);
     let viewpoints = default_viewpoints(&run, &geo, &opts.viewpoints);
-    let start_view = match &opts.viewpoint {
-        None => 0,
-        Some(name) => viewpoints
-            .iter()
-            .position(|v| &v.name == name)
-            .ok_or_else(|| {
-                anyhow!(
-                    "--viewpoint {name}: no such viewpoint (there are: {})",
-                    viewpoints
-                        .iter()
-                        .map(|v| v.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?,
-    };
+    let start_view = start_viewpoint(&viewpoints, opts.viewpoint.as_deref())?;
     let root = app
         .world_mut()
         .spawn((
@@ -235,45 +180,7 @@ pub fn app(mut run: RunData, opts: Options) -> Result<App> {
     let orbit = OrbitCamera::from_viewpoint(v, &basin, ground);
     let far = (3.0 * w.max(d)) as f32 + orbit.distance * 2.0;
     let capture_target = headless.then(|| capture::target_image(&mut app, opts.width, opts.height));
-    let mut camera = app.world_mut().spawn((
-        Camera3d::default(),
-        Projection::Perspective(PerspectiveProjection {
-            near: (far * 1e-5).max(0.01),
-            far,
-            ..default()
-        }),
-        Tonemapping::None,
-        orbit.transform(exaggeration),
-        orbit,
-    ));
-    if let Some(image) = &capture_target {
-        camera.insert(bevy::camera::RenderTarget::Image(image.clone().into()));
-    }
-    let mut ui_camera = app.world_mut().spawn((
-        Camera2d,
-        Camera {
-            order: 1,
-            clear_color: bevy::camera::ClearColorConfig::None,
-            ..default()
-        },
-        bevy_egui::PrimaryEguiContext,
-    ));
-    if let Some(image) = &capture_target {
-        ui_camera.insert(bevy::camera::RenderTarget::Image(image.clone().into()));
-    }
-    app.world_mut().spawn((
-        DirectionalLight {
-            illuminance: 9000.0,
-            shadow_maps_enabled: false,
-            ..default()
-        },
-        // Sun from the north-west, 45 degrees up (world: north is -z).
-        Transform::from_xyz(-1.0, 1.4, -1.0).looking_at(Vec3::ZERO, Vec3::Y),
-    ));
-    app.insert_resource(GlobalAmbientLight {
-        brightness: 400.0,
-        ..default()
-    });
+    spawn_cameras_and_light(&mut app, orbit, far, exaggeration, capture_target.as_ref());
     app.insert_resource(ClearColor(Color::srgb(0.86, 0.88, 0.89)));
     app.insert_resource(ViewSettings {
         color_mode: opts.color_mode,
@@ -314,6 +221,127 @@ pub fn app(mut run: RunData, opts: Options) -> Result<App> {
         });
     }
     Ok(app)
+}
+
+/// bevy's default plugins: a window, or none and a run loop for headless captures.
+fn add_window_and_render(app: &mut App, headless: bool, opts: &Options, title: String) {
+    let render = RenderPlugin {
+        synchronous_pipeline_compilation: headless,
+        ..default()
+    };
+    if headless {
+        app.add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: None,
+                    exit_condition: ExitCondition::DontExit,
+                    ..default()
+                })
+                .set(render)
+                .disable::<WinitPlugin>(),
+        )
+        .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
+    } else {
+        app.add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: Some(Window {
+                        title,
+                        resolution: WindowResolution::new(opts.width, opts.height),
+                        ..default()
+                    }),
+                    ..default()
+                })
+                .set(render),
+        );
+    }
+}
+
+/// The world frame: centred on the domain, heights above the lowest bed.
+fn world_frame(run: &RunData) -> Geo {
+    let (zlo, _) = run.z_range();
+    let (nx, ny) = (run.nx, run.ny);
+    let (x0, y0) = run.centre(0, 0);
+    let (x1, y1) = run.centre(nx - 1, ny - 1);
+    Geo {
+        nx,
+        ny,
+        dx: run.dx,
+        dy: run.dy,
+        x0,
+        y0,
+        xc: (x0 + x1) / 2.0,
+        yc: (y0 + y1) / 2.0,
+        zc: zlo,
+    }
+}
+
+/// The index of the viewpoint named by `--viewpoint` (the first without one).
+fn start_viewpoint(viewpoints: &[Viewpoint], name: Option<&str>) -> Result<usize> {
+    let Some(name) = name else { return Ok(0) };
+    viewpoints
+        .iter()
+        .position(|v| v.name == name)
+        .ok_or_else(|| {
+            anyhow!(
+                "--viewpoint {name}: no such viewpoint (there are: {})",
+                viewpoints
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+/// The 3D camera (orbiting), the interface's camera over it, the sun and the sky; both cameras
+/// draw into `capture_target` when capturing headless.
+fn spawn_cameras_and_light(
+    app: &mut App,
+    orbit: OrbitCamera,
+    far: f32,
+    exaggeration: f32,
+    capture_target: Option<&Handle<Image>>,
+) {
+    let mut camera = app.world_mut().spawn((
+        Camera3d::default(),
+        Projection::Perspective(PerspectiveProjection {
+            near: (far * 1e-5).max(0.01),
+            far,
+            ..default()
+        }),
+        Tonemapping::None,
+        orbit.transform(exaggeration),
+        orbit,
+    ));
+    if let Some(image) = capture_target {
+        camera.insert(bevy::camera::RenderTarget::Image(image.clone().into()));
+    }
+    let mut ui_camera = app.world_mut().spawn((
+        Camera2d,
+        Camera {
+            order: 1,
+            clear_color: bevy::camera::ClearColorConfig::None,
+            ..default()
+        },
+        bevy_egui::PrimaryEguiContext,
+    ));
+    if let Some(image) = capture_target {
+        ui_camera.insert(bevy::camera::RenderTarget::Image(image.clone().into()));
+    }
+    app.world_mut().spawn((
+        DirectionalLight {
+            illuminance: 9000.0,
+            shadow_maps_enabled: false,
+            ..default()
+        },
+        // Sun from the north-west, 45 degrees up (world: north is -z).
+        Transform::from_xyz(-1.0, 1.4, -1.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    app.insert_resource(GlobalAmbientLight {
+        brightness: 400.0,
+        ..default()
+    });
 }
 
 /// The top of the colour bar: a round number above the 98th percentile of the wet cells' depth (or

@@ -59,11 +59,38 @@ fn interface(
             .max_rect(ctx.viewport_rect()),
     );
     let t = timeline.clock_s;
-    egui::Panel::top("timeline").show(&mut root, |ui| {
+    timeline_panel(&mut root, &run, &mut timeline, &status);
+    gauge_panel(&mut root, &run, &timeline, t);
+    display_panel(&mut root, &mut settings, &viewpoints, &mut goto);
+    // The 3D view fills what the panels leave.
+    let central = root.available_rect_before_wrap();
+    fit_viewport(&mut camera, central, ctx.pixels_per_point());
+    legend(&ctx, &settings, central);
+    gauge_labels(
+        &ctx,
+        &run,
+        &basin,
+        &camera,
+        settings.exaggeration,
+        t,
+        central,
+    );
+    has_pointer.0 = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
+    Ok(())
+}
+
+/// The clock, the play controls and the time slider.
+fn timeline_panel(
+    root: &mut egui::Ui,
+    run: &RunData,
+    timeline: &mut Timeline,
+    status: &SourceStatus,
+) {
+    egui::Panel::top("timeline").show(root, |ui| {
         ui.horizontal(|ui| {
             ui.strong(run.title());
             ui.separator();
-            ui.monospace(clock_label(run.start(), t));
+            ui.monospace(clock_label(run.start(), timeline.clock_s));
             ui.separator();
             if ui.button("⏮").on_hover_text("first snapshot").clicked() {
                 let n = timeline.times.len() as i64;
@@ -126,9 +153,13 @@ fn interface(
             }
         }
     });
+}
+
+/// Each gauge: its level now, its warning level, and its hydrograph up to now.
+fn gauge_panel(root: &mut egui::Ui, run: &RunData, timeline: &Timeline, t: f64) {
     egui::Panel::right("gauges")
         .default_size(320.0)
-        .show(&mut root, |ui| {
+        .show(root, |ui| {
             ui.heading("Gauges");
             if run.gauges.is_empty() {
                 ui.label("This run has no gauges.");
@@ -188,9 +219,18 @@ fn interface(
                 }
             });
         });
+}
+
+/// Water colour, legend top, vertical exaggeration, arrows and viewpoints.
+fn display_panel(
+    root: &mut egui::Ui,
+    settings: &mut ViewSettings,
+    viewpoints: &Viewpoints,
+    goto: &mut GoTo,
+) {
     egui::Panel::left("display")
         .default_size(190.0)
-        .show(&mut root, |ui| {
+        .show(root, |ui| {
             ui.heading("Display");
             ui.label("Water colour");
             for m in ColorMode::ALL {
@@ -218,9 +258,14 @@ fn interface(
                 }
             }
         });
-    // The 3D view fills what the panels leave.
-    let central = root.available_rect_before_wrap();
-    let ppp = ctx.pixels_per_point();
+}
+
+/// The 3D camera draws into `central` (the part of the window the panels leave).
+fn fit_viewport(
+    camera: &mut Query<(&mut Camera, &GlobalTransform), With<Camera3d>>,
+    central: egui::Rect,
+    ppp: f32,
+) {
     if let Some((mut cam, _)) = camera.iter_mut().next()
         && central.width() >= 16.0
         && central.height() >= 16.0
@@ -244,16 +289,26 @@ fn interface(
             cam.viewport = Some(viewport);
         }
     }
-    legend(&ctx, &settings, central);
-    // Gauge names next to their markers.
+}
+
+/// Gauge names next to their markers (red over the warning level).
+fn gauge_labels(
+    ctx: &egui::Context,
+    run: &RunData,
+    basin: &Basin,
+    camera: &Query<(&mut Camera, &GlobalTransform), With<Camera3d>>,
+    exaggeration: f32,
+    t: f64,
+    central: egui::Rect,
+) {
     if let Some((cam, cam_t)) = camera.iter().next() {
         for (k, g) in run.gauges.iter().enumerate() {
-            let foot = gauge_foot(&run, &basin, k, t, settings.exaggeration);
+            let foot = gauge_foot(run, basin, k, t, exaggeration);
             let scale = {
                 let (w, d) = basin.geo.extent();
                 (cam_t.translation().distance(foot) / (0.75 * w.max(d)) as f32).clamp(0.02, 1.5)
             };
-            let top = foot + Vec3::Y * crate::gauges::marker_size(&basin) * 1.2 * scale;
+            let top = foot + Vec3::Y * crate::gauges::marker_size(basin) * 1.2 * scale;
             if let Ok(p) = cam.world_to_viewport(cam_t, top) {
                 // Viewport coordinates count from the target's corner, as egui's do.
                 let p = egui::pos2(p.x, p.y);
@@ -269,7 +324,7 @@ fn interface(
                     .fixed_pos(egui::pos2(p.x, p.y))
                     .pivot(egui::Align2::CENTER_BOTTOM)
                     .interactable(false)
-                    .show(&ctx, |ui| {
+                    .show(ctx, |ui| {
                         egui::Frame::new()
                             .fill(fill)
                             .inner_margin(3.0)
@@ -281,8 +336,6 @@ fn interface(
             }
         }
     }
-    has_pointer.0 = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
-    Ok(())
 }
 
 /// The legend: a colour bar in metres (or m/s), or the hazard classes.

@@ -1791,3 +1791,37 @@ fn a_run_killed_without_warning_resumes_from_its_last_periodic_checkpoint() {
         assert!(sb["resumed_from_s"].as_f64().unwrap() >= 300.0);
     }
 }
+
+/// A negative value in an initial-depth raster is named with the raster file, the cell's row and
+/// column (from the north-west corner) and its map coordinates; `check` and `run` both refuse it.
+#[test]
+fn a_negative_initial_depth_names_the_raster_and_the_cell() {
+    let dir = tmpdir("negative-depth");
+    let mut rows = vec![vec![0.0; 400]; 150];
+    rows[10][25] = -0.99;
+    let depth = dir.join("depth.tif");
+    ascii_tif(&depth, 500000.0, 4000000.0, 20.0, &rows);
+    let sc = example(
+        "dam_break",
+        &dir,
+        // The example's own depth raster becomes a comment.
+        &[(
+            "depth = \"",
+            &format!("depth = \"{}\"\n# ", depth.display()),
+        )],
+    );
+    for cmd in ["check", "run"] {
+        let o = bin().arg(cmd).arg(&sc).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", text(&o));
+        let t = text(&o);
+        for want in [
+            "initial.depth",
+            &depth.display().to_string(),
+            "depth -0.99",
+            "row 10, column 25",
+            "x 500510.0, y 4002790.0",
+        ] {
+            assert!(t.contains(want), "{cmd}: '{want}' not in {t}");
+        }
+    }
+}

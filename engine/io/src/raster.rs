@@ -593,6 +593,140 @@ pub fn read_aligned(
     read_band_aligned(&src, 1, path, grid, method, what)
 }
 
+/// Band 1 of a raster already on the DEM's grid, north-up, nodata as NaN.
+fn read_as_is(src: &Dataset, path: &Path) -> Result<Vec<f64>, IoError> {
+    let band = src
+        .rasterband(1)
+        .map_err(gdal_err(path, "opening band 1"))?;
+    let band_nodata = band.no_data_value();
+    let buf: Buffer<f64> = band
+        .read_band_as::<f64>()
+        .map_err(gdal_err(path, "reading band 1"))?;
+    Ok(buf
+        .data()
+        .iter()
+        .map(|&v| {
+            if v.is_finite() && band_nodata.is_none_or(|nd| v != nd) {
+                v
+            } else {
+                f64::NAN
+            }
+        })
+        .collect())
+}
+
+/// Refuses a raster whose extent `bounds` (xmin, ymin, xmax, ymax in its CRS) does not overlap
+/// the DEM's grid (a quick test in the grid's CRS before warping).
+fn check_overlap(
+    mut bounds: [f64; 4],
+    src_srs: Option<&SpatialRef>,
+    grid_srs: Option<&SpatialRef>,
+    grid: &Grid,
+    path: &Path,
+    what: &str,
+) -> Result<(), IoError> {
+    if let (Some(s), Some(g)) = (src_srs, grid_srs)
+        && s.to_wkt().ok() != g.to_wkt().ok()
+    {
+        let tr =
+            CoordTransform::new(s, g).map_err(gdal_err(path, "setting up the reprojection"))?;
+        bounds = tr
+            .transform_bounds(&bounds, 21)
+            .map_err(gdal_err(path, "reprojecting the raster's extent"))?;
+    }
+    let y_north = grid.y_south_m + grid.ny as f64 * grid.dy_m;
+    let g_bounds = [
+        grid.x_west_m,
+        grid.y_south_m,
+        grid.x_west_m + grid.nx as f64 * grid.dx_m,
+        y_north,
+    ];
+    if bounds[0] >= g_bounds[2]
+        || bounds[2] <= g_bounds[0]
+        || bounds[1] >= g_bounds[3]
+        || bounds[3] <= g_bounds[1]
+    {
+        return Err(IoError::Invalid {
+            path: path.to_path_buf(),
+            what: format!(
+                "the {what} raster (x {:.1} .. {:.1}, y {:.1} .. {:.1}) does not overlap the DEM (x {:.1} .. {:.1}, y {:.1} .. {:.1})",
+                bounds[0],
+                bounds[2],
+                bounds[1],
+                bounds[3],
+                g_bounds[0],
+                g_bounds[2],
+                g_bounds[1],
+                g_bounds[3]
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Warps `src` onto the DEM's grid with `method` (a raster without a CRS is taken to be in the
+/// DEM's CRS); north-up values, NaN where nothing landed.
+fn warp_onto_grid(
+    src: &Dataset,
+    src_has_no_crs: bool,
+    grid_srs: Option<&SpatialRef>,
+    grid: &Grid,
+    method: Resample,
+    path: &Path,
+) -> Result<Vec<f64>, IoError> {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let y_north = grid.y_south_m + ny as f64 * grid.dy_m;
+    let nodata = -3.0e38;
+    let mem = DriverManager::get_driver_by_name("MEM")
+        .map_err(gdal_err(path, "loading GDAL's MEM driver"))?;
+    let mut dst = mem
+        .create_with_band_type::<f64, _>("", nx, ny, 1)
+        .map_err(gdal_err(path, "allocating the aligned raster"))?;
+    dst.set_geo_transform(&[grid.x_west_m, grid.dx_m, 0.0, y_north, 0.0, -grid.dy_m])
+        .map_err(gdal_err(path, "setting the target geotransform"))?;
+    if let Some(g) = grid_srs {
+        dst.set_spatial_ref(g)
+            .map_err(gdal_err(path, "setting the target CRS"))?;
+    }
+    {
+        let mut b = dst
+            .rasterband(1)
+            .map_err(gdal_err(path, "opening the target band"))?;
+        b.set_no_data_value(Some(nodata))
+            .map_err(gdal_err(path, "setting nodata"))?;
+        b.fill(nodata, None)
+            .map_err(gdal_err(path, "filling nodata"))?;
+    }
+    if src_has_no_crs && let Some(g) = grid_srs {
+        let mut mem_src = src
+            .create_copy(&mem, "", &RasterCreationOptions::default())
+            .map_err(gdal_err(path, "copying the raster"))?;
+        mem_src
+            .set_spatial_ref(g)
+            .map_err(gdal_err(path, "assigning the DEM's CRS"))?;
+        warp(&mem_src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
+    } else {
+        warp(src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
+    }
+    let band = dst
+        .rasterband(1)
+        .map_err(gdal_err(path, "opening the target band"))?;
+    let buf: Buffer<f64> = band
+        .read_band_as::<f64>()
+        .map_err(gdal_err(path, "reading the aligned raster"))?;
+    Ok(buf
+        .data()
+        .iter()
+        .map(|&v| {
+            if v.is_finite() && v != nodata {
+                v
+            } else {
+                f64::NAN
+            }
+        })
+        .collect())
+}
+
 /// [`read_aligned`] for band `band` (1-based) of an open dataset; `path` names it in errors.
 pub(crate) fn read_band_aligned(
     src: &Dataset,
@@ -635,117 +769,26 @@ pub(crate) fn read_band_aligned(
         && close(y0, y_north, grid.dy_m)
         && close(dx, grid.dx_m, grid.dx_m)
         && close(dy, grid.dy_m, grid.dy_m);
-    let band_nodata = src
-        .rasterband(1)
-        .map_err(gdal_err(path, "opening band 1"))?
-        .no_data_value();
-    let north_up_values: Vec<f64> = if same_grid {
-        let band = src
-            .rasterband(1)
-            .map_err(gdal_err(path, "opening band 1"))?;
-        let buf: Buffer<f64> = band
-            .read_band_as::<f64>()
-            .map_err(gdal_err(path, "reading band 1"))?;
-        buf.data()
-            .iter()
-            .map(|&v| {
-                if v.is_finite() && band_nodata.is_none_or(|nd| v != nd) {
-                    v
-                } else {
-                    f64::NAN
-                }
-            })
-            .collect()
+    let north_up_values = if same_grid {
+        read_as_is(src, path)?
     } else {
-        // Quick overlap test in the grid's CRS before warping.
-        let mut bounds = [x0, y0 - nrows as f64 * dy, x0 + ncols as f64 * dx, y0];
-        if let (Some(s), Some(g)) = (&src_srs, &grid_srs)
-            && !same_crs
-        {
-            let tr =
-                CoordTransform::new(s, g).map_err(gdal_err(path, "setting up the reprojection"))?;
-            bounds = tr
-                .transform_bounds(&bounds, 21)
-                .map_err(gdal_err(path, "reprojecting the raster's extent"))?;
-        }
-        let g_bounds = [
-            grid.x_west_m,
-            grid.y_south_m,
-            grid.x_west_m + nx as f64 * grid.dx_m,
-            y_north,
-        ];
-        if bounds[0] >= g_bounds[2]
-            || bounds[2] <= g_bounds[0]
-            || bounds[1] >= g_bounds[3]
-            || bounds[3] <= g_bounds[1]
-        {
-            return Err(IoError::Invalid {
-                path: path.to_path_buf(),
-                what: format!(
-                    "the {what} raster (x {:.1} .. {:.1}, y {:.1} .. {:.1}) does not overlap the DEM (x {:.1} .. {:.1}, y {:.1} .. {:.1})",
-                    bounds[0],
-                    bounds[2],
-                    bounds[1],
-                    bounds[3],
-                    g_bounds[0],
-                    g_bounds[2],
-                    g_bounds[1],
-                    g_bounds[3]
-                ),
-            });
-        }
-        let nodata = -3.0e38;
-        let mem = DriverManager::get_driver_by_name("MEM")
-            .map_err(gdal_err(path, "loading GDAL's MEM driver"))?;
-        let mut dst = mem
-            .create_with_band_type::<f64, _>("", nx, ny, 1)
-            .map_err(gdal_err(path, "allocating the aligned raster"))?;
-        dst.set_geo_transform(&[grid.x_west_m, grid.dx_m, 0.0, y_north, 0.0, -grid.dy_m])
-            .map_err(gdal_err(path, "setting the target geotransform"))?;
-        if let Some(g) = &grid_srs {
-            dst.set_spatial_ref(g)
-                .map_err(gdal_err(path, "setting the target CRS"))?;
-        }
-        {
-            let mut b = dst
-                .rasterband(1)
-                .map_err(gdal_err(path, "opening the target band"))?;
-            b.set_no_data_value(Some(nodata))
-                .map_err(gdal_err(path, "setting nodata"))?;
-            b.fill(nodata, None)
-                .map_err(gdal_err(path, "filling nodata"))?;
-        }
-        // A raster without a CRS is taken to be in the DEM's CRS.
-        if src_srs.is_none()
-            && let Some(g) = &grid_srs
-        {
-            let mem_src = src
-                .create_copy(&mem, "", &RasterCreationOptions::default())
-                .map_err(gdal_err(path, "copying the raster"))?;
-            let mut mem_src = mem_src;
-            mem_src
-                .set_spatial_ref(g)
-                .map_err(gdal_err(path, "assigning the DEM's CRS"))?;
-            warp(&mem_src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
-        } else {
-            warp(src, &dst, method).map_err(gdal_err(path, "resampling onto the DEM grid"))?;
-        }
-        let band = dst
-            .rasterband(1)
-            .map_err(gdal_err(path, "opening the target band"))?;
-        let buf: Buffer<f64> = band
-            .read_band_as::<f64>()
-            .map_err(gdal_err(path, "reading the aligned raster"))?;
-        buf.data()
-            .iter()
-            .map(|&v| {
-                if v.is_finite() && v != nodata {
-                    v
-                } else {
-                    f64::NAN
-                }
-            })
-            .collect()
+        let bounds = [x0, y0 - nrows as f64 * dy, x0 + ncols as f64 * dx, y0];
+        check_overlap(
+            bounds,
+            src_srs.as_ref(),
+            grid_srs.as_ref(),
+            grid,
+            path,
+            what,
+        )?;
+        warp_onto_grid(
+            src,
+            src_srs.is_none(),
+            grid_srs.as_ref(),
+            grid,
+            method,
+            path,
+        )?
     };
     // North-up rows -> core rows.
     let mut out = vec![f64::NAN; nx * ny];

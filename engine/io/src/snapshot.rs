@@ -187,6 +187,204 @@ fn coord(group: &Group, name: &str, values: &[f64], path: &Path) -> Result<Datas
     Ok(ds)
 }
 
+/// The bed matches the grid, the file may be written and its folder exists.
+fn check_target(path: &Path, grid: &Grid, bed_m: &[f64], overwrite: bool) -> Result<(), IoError> {
+    let (nx, ny) = (grid.nx, grid.ny);
+    if bed_m.len() != grid.cells() {
+        return Err(IoError::Invalid {
+            path: path.to_path_buf(),
+            what: format!("bed has {} values for {nx} x {ny} cells", bed_m.len()),
+        });
+    }
+    if path.exists() && !overwrite {
+        return Err(IoError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => Err(IoError::Write {
+            path: path.to_path_buf(),
+            detail: format!("the folder {} does not exist", d.display()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The dimension scales of a snapshot file.
+struct Axes {
+    x: Dataset,
+    y: Dataset,
+    time: Dataset,
+}
+
+fn scale_err(path: &Path) -> impl Fn(String) -> IoError + '_ {
+    move |e| IoError::Write {
+        path: path.to_path_buf(),
+        detail: e,
+    }
+}
+
+/// The coordinates x and y (cell centres, CF attributes for a projected or a geographic CRS)
+/// and the unlimited time axis, each a dimension scale.
+fn create_axes(root: &Group, grid: &Grid, start: &str, path: &Path) -> Result<Axes, IoError> {
+    let xs: Vec<f64> = (0..grid.nx).map(|i| grid.cell_centre_m(i, 0).0).collect();
+    let ys: Vec<f64> = (0..grid.ny).map(|j| grid.cell_centre_m(0, j).1).collect();
+    let x = coord(root, "x", &xs, path)?;
+    let y = coord(root, "y", &ys, path)?;
+    let time = root
+        .new_dataset::<f64>()
+        .chunk(1024)
+        .shape(0..)
+        .create("time")
+        .map_err(h5err(path, "creating time"))?;
+    let geographic = grid.crs_wkt.starts_with("GEOGCS") || grid.crs_wkt.starts_with("GEOGCRS");
+    let (xn, yn, xu) = if geographic {
+        ("longitude", "latitude", "degrees")
+    } else {
+        ("projection_x_coordinate", "projection_y_coordinate", "m")
+    };
+    for (ds, std, axis, long) in [
+        (&x, xn, "X", "x coordinate of cell centre"),
+        (&y, yn, "Y", "y coordinate of cell centre"),
+    ] {
+        str_attr(ds, "standard_name", std, path)?;
+        str_attr(ds, "long_name", long, path)?;
+        str_attr(ds, "units", xu, path)?;
+        str_attr(ds, "axis", axis, path)?;
+    }
+    str_attr(&time, "standard_name", "time", path)?;
+    str_attr(&time, "long_name", "time since the start of the run", path)?;
+    str_attr(&time, "units", &format!("seconds since {start}"), path)?;
+    str_attr(&time, "calendar", "proleptic_gregorian", path)?;
+    str_attr(&time, "axis", "T", path)?;
+    set_scale(&x, "x").map_err(scale_err(path))?;
+    set_scale(&y, "y").map_err(scale_err(path))?;
+    set_scale(&time, "time").map_err(scale_err(path))?;
+    Ok(Axes { x, y, time })
+}
+
+/// The CF grid mapping: the CRS as WKT and the GDAL GeoTransform.
+fn create_crs(root: &Group, grid: &Grid, path: &Path) -> Result<(), IoError> {
+    let crs = root
+        .new_dataset::<i32>()
+        .shape(())
+        .create("crs")
+        .map_err(h5err(path, "creating crs"))?;
+    crs.write_scalar(&0i32)
+        .map_err(h5err(path, "writing crs"))?;
+    if !grid.crs_wkt.is_empty() {
+        str_attr(&crs, "crs_wkt", &grid.crs_wkt, path)?;
+        str_attr(&crs, "spatial_ref", &grid.crs_wkt, path)?;
+    }
+    let y_north = grid.y_south_m + grid.ny as f64 * grid.dy_m;
+    let gt = format!(
+        "{} {} 0 {} 0 {}",
+        grid.x_west_m, grid.dx_m, y_north, -grid.dy_m
+    );
+    str_attr(&crs, "GeoTransform", &gt, path)?;
+    str_attr(&crs, "long_name", "coordinate reference system", path)
+}
+
+/// The bed elevation `z`, written once.
+fn create_bed(
+    root: &Group,
+    grid: &Grid,
+    bed: &[f32],
+    axes: &Axes,
+    path: &Path,
+) -> Result<(), IoError> {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let z = root
+        .new_dataset::<f32>()
+        .shape((ny, nx))
+        .chunk(chunk_2d(nx, ny))
+        .shuffle()
+        .deflate(4)
+        .create("z")
+        .map_err(h5err(path, "creating z"))?;
+    let view = ArrayView2::from_shape((ny, nx), bed).map_err(|e| IoError::Write {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    z.write(view).map_err(h5err(path, "writing z"))?;
+    str_attr(&z, "units", "m", path)?;
+    str_attr(&z, "long_name", "bed elevation", path)?;
+    str_attr(&z, "standard_name", "surface_altitude", path)?;
+    str_attr(&z, "grid_mapping", "crs", path)?;
+    nan_fill_attr(&z, path)?;
+    attach_scale(&z, &axes.y, 0).map_err(scale_err(path))?;
+    attach_scale(&z, &axes.x, 1).map_err(scale_err(path))
+}
+
+/// The time-dependent variables (h, u, v, eta), chunked per snapshot and compressed.
+fn create_variables(
+    root: &Group,
+    grid: &Grid,
+    axes: &Axes,
+    path: &Path,
+) -> Result<[Dataset; 4], IoError> {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let (cy, cx) = chunk_2d(nx, ny);
+    let mut vars = Vec::with_capacity(4);
+    for (name, units, long, std) in VARIABLES {
+        let ds = root
+            .new_dataset::<f32>()
+            .shape((0.., ny, nx))
+            .chunk((1, cy, cx))
+            .shuffle()
+            .deflate(DEFLATE_LEVEL)
+            .fill_value(f32::NAN)
+            .create(name)
+            .map_err(h5err(path, &format!("creating {name}")))?;
+        str_attr(&ds, "units", units, path)?;
+        str_attr(&ds, "long_name", long, path)?;
+        if let Some(std) = std {
+            str_attr(&ds, "standard_name", std, path)?;
+        }
+        str_attr(&ds, "grid_mapping", "crs", path)?;
+        nan_fill_attr(&ds, path)?;
+        attach_scale(&ds, &axes.time, 0).map_err(scale_err(path))?;
+        attach_scale(&ds, &axes.y, 1).map_err(scale_err(path))?;
+        attach_scale(&ds, &axes.x, 2).map_err(scale_err(path))?;
+        vars.push(ds);
+    }
+    vars.try_into().map_err(|_| IoError::Write {
+        path: path.to_path_buf(),
+        detail: "internal: expected four variables".into(),
+    })
+}
+
+/// CF conventions, the run's title, scenario, scheme, backend, precision and start.
+fn write_global_attributes(
+    root: &Group,
+    meta: &SnapshotMeta,
+    start: &str,
+    path: &Path,
+) -> Result<(), IoError> {
+    for (k, v) in [
+        ("Conventions", "CF-1.8"),
+        ("title", meta.title.as_str()),
+        ("source", "basintwin shallow-water model"),
+        ("scenario", meta.scenario.as_str()),
+        ("scheme", meta.scheme.as_str()),
+        ("backend", meta.backend.as_str()),
+        ("precision", meta.precision.as_str()),
+        ("basintwin_version", env!("CARGO_PKG_VERSION")),
+        ("start", start),
+    ] {
+        str_attr(root, k, v, path)?;
+    }
+    if meta.start.is_none() {
+        str_attr(
+            root,
+            "comment",
+            "the run has no start date: times count seconds from the start of the run, labelled as 1970-01-01",
+            path,
+        )?;
+    }
+    Ok(())
+}
+
 impl SnapshotWriter {
     /// Creates `path` for a run on `grid` with bed `bed_m` (NaN outside the domain). Refuses
     /// to replace an existing file unless `overwrite`.
@@ -199,26 +397,7 @@ impl SnapshotWriter {
     ) -> Result<Self, IoError> {
         let path = path.as_ref();
         let (nx, ny) = (grid.nx, grid.ny);
-        if bed_m.len() != grid.cells() {
-            return Err(IoError::Invalid {
-                path: path.to_path_buf(),
-                what: format!("bed has {} values for {nx} x {ny} cells", bed_m.len()),
-            });
-        }
-        if path.exists() && !overwrite {
-            return Err(IoError::Exists {
-                path: path.to_path_buf(),
-            });
-        }
-        match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => {
-                return Err(IoError::Write {
-                    path: path.to_path_buf(),
-                    detail: format!("the folder {} does not exist", d.display()),
-                });
-            }
-            _ => {}
-        }
+        check_target(path, grid, bed_m, overwrite)?;
         let file = if overwrite {
             File::create(path)
         } else {
@@ -226,150 +405,21 @@ impl SnapshotWriter {
         }
         .map_err(h5err(path, "creating the file"))?;
         let root: &Group = &file;
-        // Coordinates.
-        let xs: Vec<f64> = (0..nx).map(|i| grid.cell_centre_m(i, 0).0).collect();
-        let ys: Vec<f64> = (0..ny).map(|j| grid.cell_centre_m(0, j).1).collect();
-        let x = coord(root, "x", &xs, path)?;
-        let y = coord(root, "y", &ys, path)?;
-        let time = root
-            .new_dataset::<f64>()
-            .chunk(1024)
-            .shape(0..)
-            .create("time")
-            .map_err(h5err(path, "creating time"))?;
-        let geographic = grid.crs_wkt.starts_with("GEOGCS") || grid.crs_wkt.starts_with("GEOGCRS");
-        let (xn, yn, xu) = if geographic {
-            ("longitude", "latitude", "degrees")
-        } else {
-            ("projection_x_coordinate", "projection_y_coordinate", "m")
-        };
-        for (ds, std, axis, long) in [
-            (&x, xn, "X", "x coordinate of cell centre"),
-            (&y, yn, "Y", "y coordinate of cell centre"),
-        ] {
-            str_attr(ds, "standard_name", std, path)?;
-            str_attr(ds, "long_name", long, path)?;
-            str_attr(ds, "units", xu, path)?;
-            str_attr(ds, "axis", axis, path)?;
-        }
         let start = meta
             .start
             .clone()
             .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
-        str_attr(&time, "standard_name", "time", path)?;
-        str_attr(&time, "long_name", "time since the start of the run", path)?;
-        str_attr(&time, "units", &format!("seconds since {start}"), path)?;
-        str_attr(&time, "calendar", "proleptic_gregorian", path)?;
-        str_attr(&time, "axis", "T", path)?;
-        let scale_err = |e: String| IoError::Write {
-            path: path.to_path_buf(),
-            detail: e,
-        };
-        set_scale(&x, "x").map_err(scale_err)?;
-        set_scale(&y, "y").map_err(scale_err)?;
-        set_scale(&time, "time").map_err(scale_err)?;
-        // Grid mapping.
-        let crs = root
-            .new_dataset::<i32>()
-            .shape(())
-            .create("crs")
-            .map_err(h5err(path, "creating crs"))?;
-        crs.write_scalar(&0i32)
-            .map_err(h5err(path, "writing crs"))?;
-        if !grid.crs_wkt.is_empty() {
-            str_attr(&crs, "crs_wkt", &grid.crs_wkt, path)?;
-            str_attr(&crs, "spatial_ref", &grid.crs_wkt, path)?;
-        }
-        let y_north = grid.y_south_m + ny as f64 * grid.dy_m;
-        let gt = format!(
-            "{} {} 0 {} 0 {}",
-            grid.x_west_m, grid.dx_m, y_north, -grid.dy_m
-        );
-        str_attr(&crs, "GeoTransform", &gt, path)?;
-        str_attr(&crs, "long_name", "coordinate reference system", path)?;
-        // Bed, once.
+        let axes = create_axes(root, grid, &start, path)?;
+        create_crs(root, grid, path)?;
         let bed: Vec<f32> = bed_m.iter().map(|&z| z as f32).collect();
-        let z = root
-            .new_dataset::<f32>()
-            .shape((ny, nx))
-            .chunk(chunk_2d(nx, ny))
-            .shuffle()
-            .deflate(4)
-            .create("z")
-            .map_err(h5err(path, "creating z"))?;
-        let view = ArrayView2::from_shape((ny, nx), &bed).map_err(|e| IoError::Write {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
-        z.write(view).map_err(h5err(path, "writing z"))?;
-        str_attr(&z, "units", "m", path)?;
-        str_attr(&z, "long_name", "bed elevation", path)?;
-        str_attr(&z, "standard_name", "surface_altitude", path)?;
-        str_attr(&z, "grid_mapping", "crs", path)?;
-        nan_fill_attr(&z, path)?;
-        attach_scale(&z, &y, 0).map_err(scale_err)?;
-        attach_scale(&z, &x, 1).map_err(scale_err)?;
-        // Time-dependent variables.
-        let (cy, cx) = chunk_2d(nx, ny);
-        let mut vars = Vec::with_capacity(4);
-        for (name, units, long, std) in VARIABLES {
-            let ds = root
-                .new_dataset::<f32>()
-                .shape((0.., ny, nx))
-                .chunk((1, cy, cx))
-                .shuffle()
-                .deflate(DEFLATE_LEVEL)
-                .fill_value(f32::NAN)
-                .create(name)
-                .map_err(h5err(path, &format!("creating {name}")))?;
-            str_attr(&ds, "units", units, path)?;
-            str_attr(&ds, "long_name", long, path)?;
-            if let Some(std) = std {
-                str_attr(&ds, "standard_name", std, path)?;
-            }
-            str_attr(&ds, "grid_mapping", "crs", path)?;
-            nan_fill_attr(&ds, path)?;
-            attach_scale(&ds, &time, 0).map_err(scale_err)?;
-            attach_scale(&ds, &y, 1).map_err(scale_err)?;
-            attach_scale(&ds, &x, 2).map_err(scale_err)?;
-            vars.push(ds);
-        }
-        // Global attributes.
-        for (k, v) in [
-            ("Conventions", "CF-1.8"),
-            ("title", meta.title.as_str()),
-            ("source", "basintwin shallow-water model"),
-            ("scenario", meta.scenario.as_str()),
-            ("scheme", meta.scheme.as_str()),
-            ("backend", meta.backend.as_str()),
-            ("precision", meta.precision.as_str()),
-            ("basintwin_version", env!("CARGO_PKG_VERSION")),
-            ("start", start.as_str()),
-        ] {
-            str_attr(root, k, v, path)?;
-        }
-        if meta.start.is_none() {
-            str_attr(
-                root,
-                "comment",
-                "the run has no start date: times count seconds from the start of the run, labelled as 1970-01-01",
-                path,
-            )?;
-        }
+        create_bed(root, grid, &bed, &axes, path)?;
+        let vars = create_variables(root, grid, &axes, path)?;
+        write_global_attributes(root, meta, &start, path)?;
         file.flush().map_err(h5err(path, "flushing"))?;
-        let vars: [Dataset; 4] = match vars.try_into() {
-            Ok(v) => v,
-            Err(_) => {
-                return Err(IoError::Write {
-                    path: path.to_path_buf(),
-                    detail: "internal: expected four variables".into(),
-                });
-            }
-        };
         Ok(Self {
             path: path.to_path_buf(),
             file,
-            time,
+            time: axes.time,
             vars,
             nx,
             ny,

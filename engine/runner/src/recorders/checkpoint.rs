@@ -38,11 +38,3 @@ pub fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
     })?;
     Checkpoint::from_bytes(&bytes).map_err(|e| input(format!("{}: {e}", path.display())))
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_checkpoint_has_the_run_folders_name() {
-        assert_eq!(basintwin_io::run_folder::CHECKPOINT, "checkpoint.bin");
-    }
-}
