@@ -185,28 +185,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Ok(ExitCode::SUCCESS),
             }
         }
-        Command::Check { scenario } => {
-            let sc = scenario::load(&scenario)?;
-            let model = basintwin_runner::load_model(&sc)?;
-            for w in sc.warnings.iter().chain(&model.warnings) {
-                println!("{}: warning: {w}", scenario.display());
-            }
-            let g = &model.dem.grid;
-            println!(
-                "{}: ok — {} x {} cells of {} m ({:.1} % nodata), {} ({}), {} s, outputs every {} s, {} gauge(s)",
-                scenario.display(),
-                g.nx,
-                g.ny,
-                g.dx_m,
-                100.0 * model.dem.nodata_share(),
-                sc.solver.scheme,
-                sc.precision.name(),
-                sc.duration_s,
-                sc.output_interval_s,
-                sc.gauges.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check { scenario } => check(&scenario),
         Command::Info { raster } => {
             let info = basintwin_io::raster_info(&raster)?;
             println!("{info}");
@@ -223,50 +202,83 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             x0,
             y0,
             overwrite,
-        } => {
-            let case = match kind.as_str() {
-                "valley" | "valley-depth" | "valley-manning" | "valley-landuse" => {
-                    basintwin_core::cases::valley_dam_break(nx, ny, cell)
-                }
-                "flat" => basintwin_core::cases::flat_dam_break(nx, ny, cell),
-                "river" | "river-manning" => basintwin_core::cases::river_basin(nx, ny, cell),
-                other => {
-                    return Err(anyhow::anyhow!(run::InputError(format!(
-                        "unknown kind '{other}': expected valley, valley-depth, valley-manning, valley-landuse, river, river-manning or flat"
-                    ))));
-                }
-            }
-            .map_err(|e| anyhow::anyhow!(run::InputError(e.to_string())))?;
-            let values: Vec<f64> = match kind.as_str() {
-                "valley-depth" => case.depth_m.clone(),
-                "valley-landuse" => (0..case.grid.cells())
-                    .map(|k| {
-                        if case.terrain.manning_at(k) < 0.045 {
-                            1.0
-                        } else {
-                            2.0
-                        }
-                    })
-                    .collect(),
-                "valley-manning" | "river-manning" => (0..case.grid.cells())
-                    .map(|k| case.terrain.manning_at(k))
-                    .collect(),
-                _ => case.terrain.bed_m.clone(),
-            };
-            // Place it on the map in UTM 31N so that the file carries a real CRS.
-            let mut grid = case.grid.clone();
-            grid.x_west_m = x0;
-            grid.y_south_m = y0;
-            grid.crs_wkt = UTM31N_WKT.into();
-            let values: Vec<f32> = values.iter().map(|&z| z as f32).collect();
-            basintwin_io::write_map(&out, &grid, &values, -9999.0, overwrite)?;
-            println!(
-                "{}: {kind} terrain, {nx} x {ny} cells of {cell} m (UTM zone 31N)",
-                out.display()
-            );
-            Ok(ExitCode::SUCCESS)
+        } => make_dem(&kind, &out, (nx, ny, cell), (x0, y0), overwrite),
+    }
+}
+
+/// `basintwin check`: every problem of the scenario and its files, or a one-line description.
+fn check(scenario: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let sc = scenario::load(scenario)?;
+    let model = basintwin_runner::load_model(&sc)?;
+    for w in sc.warnings.iter().chain(&model.warnings) {
+        println!("{}: warning: {w}", scenario.display());
+    }
+    let g = &model.dem.grid;
+    println!(
+        "{}: ok — {} x {} cells of {} m ({:.1} % nodata), {} ({}), {} s, outputs every {} s, {} gauge(s)",
+        scenario.display(),
+        g.nx,
+        g.ny,
+        g.dx_m,
+        100.0 * model.dem.nodata_share(),
+        sc.solver.scheme,
+        sc.precision.name(),
+        sc.duration_s,
+        sc.output_interval_s,
+        sc.gauges.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `basintwin make-dem`: a synthetic raster (`nx`, `ny`, cell size) placed at `(x0, y0)` in UTM 31N.
+fn make_dem(
+    kind: &str,
+    out: &std::path::Path,
+    (nx, ny, cell): (usize, usize, f64),
+    (x0, y0): (f64, f64),
+    overwrite: bool,
+) -> anyhow::Result<ExitCode> {
+    let case = match kind {
+        "valley" | "valley-depth" | "valley-manning" | "valley-landuse" => {
+            basintwin_core::cases::valley_dam_break(nx, ny, cell)
+        }
+        "flat" => basintwin_core::cases::flat_dam_break(nx, ny, cell),
+        "river" | "river-manning" => basintwin_core::cases::river_basin(nx, ny, cell),
+        other => {
+            return Err(anyhow::anyhow!(run::InputError(format!(
+                "unknown kind '{other}': expected valley, valley-depth, valley-manning, valley-landuse, river, river-manning or flat"
+            ))));
         }
     }
+    .map_err(|e| anyhow::anyhow!(run::InputError(e.to_string())))?;
+    let values: Vec<f64> = match kind {
+        "valley-depth" => case.depth_m.clone(),
+        "valley-landuse" => (0..case.grid.cells())
+            .map(|k| {
+                if case.terrain.manning_at(k) < 0.045 {
+                    1.0
+                } else {
+                    2.0
+                }
+            })
+            .collect(),
+        "valley-manning" | "river-manning" => (0..case.grid.cells())
+            .map(|k| case.terrain.manning_at(k))
+            .collect(),
+        _ => case.terrain.bed_m.clone(),
+    };
+    // Place it on the map in UTM 31N so that the file carries a real CRS.
+    let mut grid = case.grid.clone();
+    grid.x_west_m = x0;
+    grid.y_south_m = y0;
+    grid.crs_wkt = UTM31N_WKT.into();
+    let values: Vec<f32> = values.iter().map(|&z| z as f32).collect();
+    basintwin_io::write_map(out, &grid, &values, -9999.0, overwrite)?;
+    println!(
+        "{}: {kind} terrain, {nx} x {ny} cells of {cell} m (UTM zone 31N)",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 const UTM31N_WKT: &str = r#"PROJCS["WGS 84 / UTM zone 31N",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",3],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","32631"]]"#;
