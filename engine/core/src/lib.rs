@@ -20,6 +20,7 @@ pub mod cases;
 pub mod checkpoint;
 pub mod config;
 pub mod cpu;
+pub mod ensemble;
 pub mod error;
 pub mod forcing;
 pub mod geometry;
