@@ -760,3 +760,69 @@ fn light_rain_on_a_deep_lake_arrives() {
         assert!((gc - gg).abs() < 0.02, "{scheme}: cpu {gc} gpu {gg}");
     }
 }
+
+/// Checkpoints marked on the plan, taken by `simulation::run` in its overlapped loop (it waits at
+/// a checkpoint output so that the checkpoint holds every output up to it): a fresh backend
+/// restored from one goes on to hand over bitwise the states of the uninterrupted run.
+#[test]
+fn checkpoints_in_the_overlapped_loop_resume_bitwise() {
+    use basintwin_core::{
+        Checkpoint, CheckpointStore, FnRecorder, Output, OutputPlan, RecordError, Recorders, run,
+    };
+    struct Keep(Vec<Checkpoint>);
+    impl CheckpointStore for Keep {
+        fn store(&mut self, c: &Checkpoint) -> Result<(), RecordError> {
+            self.0.push(c.clone());
+            Ok(())
+        }
+    }
+    let case = cases::valley_dam_break(80, 30, 20.0).unwrap();
+    let make = || {
+        let ctx = context()?;
+        Some(
+            GpuBackend::new(
+                ctx,
+                case.grid.clone(),
+                &case.terrain,
+                State::from_depth(&case.depth_m),
+                SolverConfig::new(Scheme::Fv1),
+            )
+            .unwrap(),
+        )
+    };
+    let Some(mut a) = make() else { return };
+    let plan = OutputPlan::new(120.0, 30.0, 15.0, Some(45.0)).unwrap();
+    let collect = |backend: &mut GpuBackend, plan: &OutputPlan, keep: &mut Keep| {
+        let mut seen: Vec<(f64, Vec<u32>)> = Vec::new();
+        let mut rec = FnRecorder(|o: &Output<'_, f32>| -> Result<(), RecordError> {
+            seen.push((o.time_s, o.state.h.iter().map(|x| x.to_bits()).collect()));
+            Ok(())
+        });
+        let mut recorders = Recorders::new().with(&mut rec).checkpoint_to(keep);
+        run(backend, plan, &mut recorders).unwrap();
+        drop(recorders);
+        seen
+    };
+    let mut keep = Keep(Vec::new());
+    let whole = collect(&mut a, &plan, &mut keep);
+    let times: Vec<f64> = keep.0.iter().map(|c| c.header.time_s).collect();
+    assert_eq!(times, vec![45.0, 90.0]);
+    for c in &keep.0 {
+        let mut b = make().unwrap();
+        b.restore(c).unwrap();
+        let rest = collect(&mut b, &plan.after(c.header.time_s), &mut Keep(Vec::new()));
+        let expect: Vec<_> = whole
+            .iter()
+            .filter(|(t, _)| *t > c.header.time_s)
+            .cloned()
+            .collect();
+        assert_eq!(rest.len(), expect.len());
+        for ((t, x), (_, y)) in rest.iter().zip(&expect) {
+            assert!(
+                x == y,
+                "resumed from {} s: output at {t} s differs",
+                c.header.time_s
+            );
+        }
+    }
+}
