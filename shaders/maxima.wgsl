@@ -10,7 +10,7 @@ fn track(h: f32, speed: f32, t: f32, arrival_depth: f32, m: vec4<f32>) -> vec4<f
     return vec4<f32>(
         max(m.x, h),
         max(m.y, speed),
-        max(m.z, h * (speed + 0.5)),
+        max(m.z, h * (speed + HAZARD_SPEED_OFFSET_M_S)),
         select(m.w, t, first),
     );
 }

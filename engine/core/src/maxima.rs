@@ -6,6 +6,9 @@
 
 use crate::real::Real;
 
+/// The speed (m/s) added to the flow speed in the hazard `h (|v| + 0.5)` (FD2320's 0.5 m/s).
+pub const HAZARD_SPEED_OFFSET_M_S: f64 = 0.5;
+
 /// Per-cell extremes since the start of the run.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Maxima<R> {
@@ -40,7 +43,7 @@ pub fn track<R: Real>(
     let (depth, v_max, hazard, arrival) = max;
     *depth = depth.max(h);
     *v_max = v_max.max(speed);
-    *hazard = hazard.max(h * (speed + R::c(0.5)));
+    *hazard = hazard.max(h * (speed + R::c(HAZARD_SPEED_OFFSET_M_S)));
     let first = arrival.is_nan() && h > arrival_depth;
     *arrival = if first { t_s } else { *arrival };
 }
