@@ -27,10 +27,9 @@ fn gpu(c: &mut Criterion) {
     } else {
         vec![1024, 4096]
     };
-    let adapter = std::env::var("BASINTWIN_ADAPTER").ok();
     for n in sizes {
         for scheme in basintwin_gpu::backend::schemes() {
-            let ctx = match GpuContext::new(adapter.as_deref()) {
+            let ctx = match GpuContext::from_env() {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("gpu bench skipped: {e}");

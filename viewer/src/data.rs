@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
-use basintwin_io::run_folder::{GaugeTable, RunFolder};
+use basintwin_io::run_folder::RunFolder;
 use basintwin_io::{SnapshotFields, SnapshotReader};
 use bevy::prelude::Resource;
 
@@ -250,11 +250,11 @@ impl RunData {
 
     /// Reads the run's gauge table (levels by gauge name); false when there is none.
     fn read_gauges_csv(&mut self) -> Result<bool> {
-        let path = RunFolder::new(&self.dir).gauges();
-        if !path.is_file() || self.gauges.is_empty() {
+        let folder = RunFolder::new(&self.dir);
+        if !folder.gauges().is_file() || self.gauges.is_empty() {
             return Ok(false);
         }
-        let table = GaugeTable::read(&path)?;
+        let table = folder.read_gauges()?;
         for g in &mut self.gauges {
             g.series = table
                 .names

@@ -247,9 +247,8 @@ struct Matrix<'a> {
 /// Measures every scheme the GPU has at every size (f32), printing each result unless
 /// `--json`; the adapter (`BASINTWIN_ADAPTER` picks it).
 fn gpu_rows(args: &BenchArgs, m: &Matrix, rows: &mut Vec<Row>) -> Result<String> {
-    let name = std::env::var("BASINTWIN_ADAPTER").ok();
     // Probe once, so that a missing adapter is one clear error.
-    let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
+    let ctx = basintwin_gpu::GpuContext::from_env()
         .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
     let adapter = basintwin_gpu::context::describe(&ctx.info);
     drop(ctx);
@@ -265,7 +264,7 @@ fn gpu_rows(args: &BenchArgs, m: &Matrix, rows: &mut Vec<Row>) -> Result<String>
                 eprintln!("gpu: computes in f32 only; add --precision f32");
                 continue;
             }
-            let ctx = basintwin_gpu::GpuContext::new(name.as_deref())
+            let ctx = basintwin_gpu::GpuContext::from_env()
                 .map_err(|e| anyhow!(InputError(format!("--backend gpu: {e}"))))?;
             let (secs, steps, _) = measure_gpu(ctx, scheme, n, args.steps)?;
             let row = Row {

@@ -1271,7 +1271,7 @@ mod tests {
     };
 
     fn context() -> Option<GpuContext> {
-        match GpuContext::new(std::env::var("BASINTWIN_ADAPTER").ok().as_deref()) {
+        match GpuContext::from_env() {
             Ok(c) => Some(c),
             Err(e) => {
                 if std::env::var("BASINTWIN_REQUIRE_GPU").is_ok_and(|v| v == "1") {

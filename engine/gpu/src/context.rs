@@ -34,6 +34,11 @@ pub fn describe(info: &wgpu::AdapterInfo) -> String {
 }
 
 impl GpuContext {
+    /// Opens the adapter named by `BASINTWIN_ADAPTER` (part of its name), or the best one.
+    pub fn from_env() -> Result<Self, GpuError> {
+        Self::new(std::env::var("BASINTWIN_ADAPTER").ok().as_deref())
+    }
+
     /// Opens the adapter whose name contains `name` (case-insensitive), or the best one.
     pub fn new(name: Option<&str>) -> Result<Self, GpuError> {
         let instance =

@@ -8,19 +8,21 @@ use basintwin_core::{
     Backend, Boundaries, BoundaryKind, CpuBackend, Forcing, Grid, Manning, Maxima, Scheme, Series,
     SolverConfig, State, Terrain, cases,
 };
-use basintwin_gpu::{GpuBackend, GpuContext};
+use basintwin_gpu::GpuBackend;
 
-fn context() -> Option<GpuContext> {
-    match GpuContext::new(std::env::var("BASINTWIN_ADAPTER").ok().as_deref()) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            if std::env::var("BASINTWIN_REQUIRE_GPU").is_ok_and(|v| v == "1") {
-                panic!("BASINTWIN_REQUIRE_GPU=1 but: {e}");
-            }
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
+mod common;
+use common::context;
+
+/// fv1 on the GPU from a case's depths (None without an adapter).
+fn fv1_from_depths(case: &cases::Case) -> Option<GpuBackend> {
+    let b = GpuBackend::new(
+        context()?,
+        case.grid.clone(),
+        &case.terrain,
+        State::from_depth(&case.depth_m),
+        SolverConfig::new(Scheme::Fv1),
+    );
+    Some(b.unwrap())
 }
 
 fn pair(
@@ -631,19 +633,7 @@ fn thacker_bowl_matches_the_cpu_and_the_analytic_solution() {
 #[test]
 fn overlapped_outputs_are_the_states_at_their_times() {
     let case = cases::valley_dam_break(80, 30, 20.0).unwrap();
-    let make = || {
-        let ctx = context()?;
-        Some(
-            GpuBackend::new(
-                ctx,
-                case.grid.clone(),
-                &case.terrain,
-                State::from_depth(&case.depth_m),
-                SolverConfig::new(Scheme::Fv1),
-            )
-            .unwrap(),
-        )
-    };
+    let make = || fv1_from_depths(&case);
     let Some(mut a) = make() else { return };
     let schedule = basintwin_core::OutputSchedule::every(30.0, 120.0).unwrap();
     let mut seen: Vec<(f64, Vec<u32>, f64)> = Vec::new();
@@ -777,19 +767,7 @@ fn checkpoints_in_the_overlapped_loop_resume_bitwise() {
         }
     }
     let case = cases::valley_dam_break(80, 30, 20.0).unwrap();
-    let make = || {
-        let ctx = context()?;
-        Some(
-            GpuBackend::new(
-                ctx,
-                case.grid.clone(),
-                &case.terrain,
-                State::from_depth(&case.depth_m),
-                SolverConfig::new(Scheme::Fv1),
-            )
-            .unwrap(),
-        )
-    };
+    let make = || fv1_from_depths(&case);
     let Some(mut a) = make() else { return };
     let plan = OutputPlan::new(120.0, 30.0, 15.0, Some(45.0)).unwrap();
     let collect = |backend: &mut GpuBackend, plan: &OutputPlan, keep: &mut Keep| {

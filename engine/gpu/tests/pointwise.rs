@@ -17,20 +17,10 @@ use basintwin_core::numerics::{
     CellState, Params, cfl, friction, fv1, inertial, reconstruction, riemann, velocity,
 };
 use basintwin_gpu::GpuContext;
-use wgpu::util::DeviceExt;
 
-fn context() -> Option<GpuContext> {
-    match GpuContext::new(std::env::var("BASINTWIN_ADAPTER").ok().as_deref()) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            if std::env::var("BASINTWIN_REQUIRE_GPU").is_ok_and(|v| v == "1") {
-                panic!("BASINTWIN_REQUIRE_GPU=1 but: {e}");
-            }
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
-}
+mod common;
+use common::context;
+use wgpu::util::DeviceExt;
 
 /// Inputs of one row, as the kernel reads them.
 const IN: usize = 6;

@@ -91,14 +91,6 @@ impl RunFolder {
         self.file(CHECKPOINT)
     }
 
-    /// The files of [`OUTPUT_FILES`] present in the folder, in that order.
-    pub fn present(&self) -> Vec<&'static str> {
-        OUTPUT_FILES
-            .into_iter()
-            .filter(|f| self.file(f).is_file())
-            .collect()
-    }
-
     /// Reads `summary.json`.
     pub fn read_summary(&self) -> Result<Summary, IoError> {
         let path = self.summary();
@@ -558,6 +550,5 @@ mod tests {
         };
         f.write_summary(&s).unwrap();
         assert_eq!(f.read_summary().unwrap(), s);
-        assert_eq!(f.present(), vec![SUMMARY]);
     }
 }

@@ -115,8 +115,7 @@ fn cpu<R: Real, J: BackendJob>(inp: &BackendInput<'_>, job: J) -> Result<J::Outp
 
 fn gpu<J: BackendJob>(inp: &BackendInput<'_>, job: J) -> Result<J::Output> {
     let fail = |e: basintwin_gpu::GpuError| input(format!("{}--backend gpu: {e}", inp.context));
-    let adapter = std::env::var("BASINTWIN_ADAPTER").ok();
-    let ctx = basintwin_gpu::GpuContext::new(adapter.as_deref()).map_err(fail)?;
+    let ctx = basintwin_gpu::GpuContext::from_env().map_err(fail)?;
     let mut terrain = inp.terrain.clone();
     let state = job.initial_state::<f32>(&mut terrain);
     let mut b =

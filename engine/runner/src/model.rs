@@ -12,7 +12,7 @@ use basintwin_core::{
 use basintwin_io::{Dem, Resample, Which, read_aligned, read_dem, read_snapshot};
 
 use crate::error::input;
-use crate::scenario::{Field, Initial, Scenario, SegmentSpec};
+use crate::scenario::{Field, InfiltrationFields, Initial, RainGrids, Scenario, SegmentSpec};
 
 /// Everything the solver needs, loaded from the scenario's files.
 #[derive(Debug)]
@@ -270,11 +270,11 @@ fn forcing(sc: &Scenario, dem: &Dem, warnings: &mut Vec<String>) -> Result<Forci
         .collect::<Result<Vec<_>>>()?;
     let rain_grid = match &sc.rain_grids {
         None => None,
-        Some(_) => Some(rain_grid(sc, grid, warnings)?),
+        Some(rg) => Some(rain_grid(sc, rg, grid, warnings)?),
     };
     let infiltration_cells = match &sc.infiltration_fields {
         None => Vec::new(),
-        Some(_) => infiltration_cells(sc, dem)?,
+        Some(inf) => infiltration_cells(sc, inf, dem)?,
     };
     Ok(Forcing {
         rain_mm_h: sc.rain_mm_h.clone(),
@@ -287,11 +287,13 @@ fn forcing(sc: &Scenario, dem: &Dem, warnings: &mut Vec<String>) -> Result<Forci
 }
 
 /// Gridded rain, onto the DEM grid, with warnings about the data's coverage in space and time.
-fn rain_grid(sc: &Scenario, grid: &Grid, warnings: &mut Vec<String>) -> Result<RainGrid> {
+fn rain_grid(
+    sc: &Scenario,
+    rg: &RainGrids,
+    grid: &Grid,
+    warnings: &mut Vec<String>,
+) -> Result<RainGrid> {
     let file = sc.file.display();
-    let Some(rg) = &sc.rain_grids else {
-        return Err(input(format!("{file}: rain.grids: missing")));
-    };
     let frames = if rg.netcdf {
         basintwin_io::read_rain_netcdf(
             &rg.path,
@@ -350,12 +352,13 @@ fn rain_grid(sc: &Scenario, grid: &Grid, warnings: &mut Vec<String>) -> Result<R
 }
 
 /// Infiltration parameters from rasters: one model per cell, each checked.
-fn infiltration_cells(sc: &Scenario, dem: &Dem) -> Result<Vec<Infiltration>> {
+fn infiltration_cells(
+    sc: &Scenario,
+    inf: &InfiltrationFields,
+    dem: &Dem,
+) -> Result<Vec<Infiltration>> {
     let file = sc.file.display();
     let grid = &dem.grid;
-    let Some(inf) = &sc.infiltration_fields else {
-        return Ok(Vec::new());
-    };
     let mut columns = Vec::with_capacity(inf.params.len());
     for (name, f) in inf.names.iter().zip(&inf.params) {
         columns.push(match f {

@@ -83,16 +83,7 @@ impl<R: Real> CpuBackend<R> {
     /// and maxima.
     fn fv_cells<const SECOND: bool, const FINISH: bool>(&mut self, dt_s: f64, t_new_s: f64) {
         let nx = self.grid.nx;
-        let consts = rows::CellConsts {
-            p: self.p,
-            rx: R::c(dt_s / self.grid.dx_m),
-            ry: R::c(dt_s / self.grid.dy_m),
-            inv_dx: R::c(1.0 / self.grid.dx_m),
-            inv_dy: R::c(1.0 / self.grid.dy_m),
-            dt: R::c(dt_s),
-            t_new: R::c(t_new_s),
-            arrival_depth: R::c(self.cfg.arrival_depth_m),
-        };
+        let consts = self.cell_consts(dt_s, t_new_s);
         // fv1: cur -> next. fv2 stage 1: cur -> stage. fv2 stage 2: stage (+ cur) -> next.
         let (src, base, out) = if SECOND && !FINISH {
             (&self.cur, &self.cur, &mut self.stage)

@@ -182,16 +182,7 @@ impl<R: Real> CpuBackend<R> {
     /// discharges, velocities, CFL rate, maxima and the per-row volume.
     fn inertial_cells(&mut self, dt_s: f64, t_new_s: f64) {
         let nx = self.grid.nx;
-        let consts = rows::CellConsts {
-            p: self.p,
-            rx: R::c(dt_s / self.grid.dx_m),
-            ry: R::c(dt_s / self.grid.dy_m),
-            inv_dx: R::c(1.0 / self.grid.dx_m),
-            inv_dy: R::c(1.0 / self.grid.dy_m),
-            dt: R::c(dt_s),
-            t_new: R::c(t_new_s),
-            arrival_depth: R::c(self.cfg.arrival_depth_m),
-        };
+        let consts = self.cell_consts(dt_s, t_new_s);
         let inv_dmin = R::c(1.0 / self.grid.dx_m.min(self.grid.dy_m));
         let (qfx_new, qfy_new) = (&self.qfx_new, &self.qfy_new);
         let (h, active) = (&self.cur.h, &self.active);

@@ -146,6 +146,20 @@ pub struct CpuBackend<R: Real> {
 }
 
 impl<R: Real> CpuBackend<R> {
+    /// The constants of a cell pass (fv or inertial) for a step of `dt_s` ending at `t_new_s`.
+    fn cell_consts(&self, dt_s: f64, t_new_s: f64) -> rows::CellConsts<R> {
+        rows::CellConsts {
+            p: self.p,
+            rx: R::c(dt_s / self.grid.dx_m),
+            ry: R::c(dt_s / self.grid.dy_m),
+            inv_dx: R::c(1.0 / self.grid.dx_m),
+            inv_dy: R::c(1.0 / self.grid.dy_m),
+            dt: R::c(dt_s),
+            t_new: R::c(t_new_s),
+            arrival_depth: R::c(self.cfg.arrival_depth_m),
+        }
+    }
+
     /// Builds a solver. `threads = None` uses rayon's global pool (all cores).
     pub fn new(
         grid: Grid,

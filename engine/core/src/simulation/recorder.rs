@@ -134,11 +134,6 @@ impl<'a, R> Recorders<'a, R> {
         serde_json::Value::Object(map).to_string()
     }
 
-    /// Gives each recorder back what it saved in a checkpoint's `extra`.
-    pub fn restore(&mut self, extra: &str) -> Result<(), super::RunError> {
-        restore_recorders(extra, &mut self.list)
-    }
-
     pub(crate) fn takes_checkpoints(&self) -> bool {
         self.store.is_some()
     }

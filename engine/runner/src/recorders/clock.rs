@@ -21,11 +21,6 @@ impl Default for WallClock {
 }
 
 impl WallClock {
-    /// Seconds of wall time in earlier processes of this run.
-    pub fn before_s(&self) -> f64 {
-        self.before_s
-    }
-
     /// Seconds of wall time over the whole run so far.
     pub fn total_s(&self) -> f64 {
         self.before_s + self.start.elapsed().as_secs_f64()
