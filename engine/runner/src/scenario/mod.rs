@@ -10,6 +10,7 @@
 mod boundary;
 mod csv;
 mod diagnostics;
+mod ensemble;
 mod gauge;
 mod infiltration;
 mod initial;
@@ -36,9 +37,11 @@ use toml::Spanned;
 pub use boundary::SegmentSpec;
 use diagnostics::Diagnostics;
 pub use diagnostics::{Problem, Problems};
+pub use ensemble::{EnsembleSpec, MAX_MEMBERS, Perturbation, Target, Variation};
 pub use gauge::Gauge;
 pub use infiltration::{InfiltrationFields, infiltration_model};
 pub use initial::Initial;
+pub use output::EnsembleOutput;
 pub use paths::Field;
 pub use rain::RainGrids;
 pub use section::Section;
@@ -66,6 +69,7 @@ struct RawScenario {
     #[serde(default)]
     source: Vec<Spanned<source::Raw>>,
     output: Option<output::Raw>,
+    ensemble: Option<Spanned<ensemble::Raw>>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +106,10 @@ pub struct Scenario {
     pub checkpoint_at_end: bool,
     /// Write `checkpoint.bin` this often during the run (seconds of simulated time).
     pub checkpoint_interval_s: Option<f64>,
+    /// An ensemble of perturbed runs instead of one run.
+    pub ensemble: Option<EnsembleSpec>,
+    /// What an ensemble run writes (exceedance depths, percentiles, members).
+    pub ensemble_output: EnsembleOutput,
     /// Things that are allowed but probably not meant (e.g. a hydrograph ending before the run).
     pub warnings: Vec<String>,
 }
@@ -145,6 +153,13 @@ fn validate(path: &Path, raw: &RawScenario, dx: &mut Diagnostics) -> Scenario {
     let losses = infiltration::validate(raw.infiltration.as_ref(), dx);
     let sources = source::validate(&raw.source, dx);
     let output = output::validate(raw.output.as_ref(), &time, dx);
+    let forcings = ensemble::Forcings {
+        rain: rain.intensity_mm_h.is_some() || rain.grids.is_some(),
+        rain_grids: rain.grids.is_some(),
+        segments: &edges.segments,
+        sources: &sources,
+    };
+    let ensemble = ensemble::validate(raw.ensemble.as_ref(), &forcings, dx);
     let top = top_level::validate(raw.name.as_ref(), raw.start.as_ref(), dx);
     let name = top.name.unwrap_or_else(|| {
         path.file_stem()
@@ -177,6 +192,8 @@ fn validate(path: &Path, raw: &RawScenario, dx: &mut Diagnostics) -> Scenario {
         gauge_interval_s: output.gauge_interval_s,
         checkpoint_at_end: output.checkpoint_at_end,
         checkpoint_interval_s: output.checkpoint_interval_s,
+        ensemble,
+        ensemble_output: output.ensemble,
         warnings: Vec::new(),
     };
     scenario.warnings = series_ending_early(&scenario);

@@ -16,6 +16,9 @@ pub(super) struct Raw {
     gauge_interval_s: Option<Spanned<f64>>,
     checkpoint_at_end: Option<bool>,
     checkpoint_interval_s: Option<Spanned<f64>>,
+    exceedance_depths_m: Option<Spanned<Vec<f64>>>,
+    percentiles: Option<Spanned<Vec<f64>>>,
+    members: Option<Spanned<String>>,
 }
 
 /// At most this many gauge samples over the run.
@@ -30,6 +33,28 @@ pub(super) struct Output {
     pub checkpoint_at_end: bool,
     /// Write `checkpoint.bin` this often during the run.
     pub checkpoint_interval_s: Option<f64>,
+    pub ensemble: EnsembleOutput,
+}
+
+/// What an ensemble run writes beyond a single run's files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnsembleOutput {
+    /// One `exceedance_<d>m.tif` per depth, increasing.
+    pub exceedance_depths_m: Vec<f64>,
+    /// One `max_depth_p<q>.tif` per percentile, and the gauge percentiles; increasing.
+    pub percentiles: Vec<f64>,
+    /// Every member's snapshots (a `member` dimension), not only the mean and spread.
+    pub all_members: bool,
+}
+
+impl Default for EnsembleOutput {
+    fn default() -> Self {
+        Self {
+            exceedance_depths_m: vec![0.1, 0.5, 1.0],
+            percentiles: vec![10.0, 50.0, 90.0],
+            all_members: false,
+        }
+    }
 }
 
 /// `time` gives the default gauge interval and bounds the number of gauge samples.
@@ -65,7 +90,62 @@ pub(super) fn validate(raw: Option<&Raw>, time: &Time, dx: &mut Diagnostics) -> 
         gauge_interval_s,
         checkpoint_at_end: raw.and_then(|o| o.checkpoint_at_end).unwrap_or(false),
         checkpoint_interval_s,
+        ensemble: raw.map(|r| ensemble_output(r, dx)).unwrap_or_default(),
     }
+}
+
+fn ensemble_output(raw: &Raw, dx: &mut Diagnostics) -> EnsembleOutput {
+    let mut out = EnsembleOutput::default();
+    if let Some(d) = &raw.exceedance_depths_m {
+        out.exceedance_depths_m = increasing(
+            dx,
+            d,
+            "output.exceedance_depths_m",
+            |v| v.is_finite() && v > 0.0,
+            "depths > 0 m",
+        );
+    }
+    if let Some(p) = &raw.percentiles {
+        out.percentiles = increasing(
+            dx,
+            p,
+            "output.percentiles",
+            |v| v > 0.0 && v < 100.0,
+            "percentiles between 0 and 100",
+        );
+    }
+    if let Some(m) = &raw.members {
+        match m.get_ref().as_str() {
+            "all" => out.all_members = true,
+            "summary" => {}
+            other => dx.problem(
+                m,
+                "output.members",
+                format!("unknown '{other}': expected \"summary\" (mean and spread) or \"all\""),
+            ),
+        }
+    }
+    out
+}
+
+/// A non-empty list of distinct values that pass `ok`, sorted.
+fn increasing(
+    dx: &mut Diagnostics,
+    list: &Spanned<Vec<f64>>,
+    key: &str,
+    ok: impl Fn(f64) -> bool,
+    what: &str,
+) -> Vec<f64> {
+    let mut v = list.get_ref().clone();
+    if let Some(bad) = v.iter().find(|x| !ok(**x)) {
+        dx.problem(list, key, format!("{bad}: expected {what}"));
+    }
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    if v.is_empty() {
+        dx.problem(list, key, format!("empty: expected a list of {what}"));
+    }
+    v
 }
 
 #[cfg(test)]
@@ -95,6 +175,7 @@ mod tests {
                 gauge_interval_s: 300.0,
                 checkpoint_at_end: false,
                 checkpoint_interval_s: None,
+                ensemble: EnsembleOutput::default(),
             }
         );
     }
@@ -112,6 +193,7 @@ mod tests {
                 gauge_interval_s: 60.0,
                 checkpoint_at_end: true,
                 checkpoint_interval_s: Some(900.0),
+                ensemble: EnsembleOutput::default(),
             }
         );
     }
@@ -135,6 +217,38 @@ mod tests {
                 "output.gauge_interval_s",
                 "more than a million gauge samples: expected a longer interval"
             )]
+        );
+    }
+
+    #[test]
+    fn ensemble_outputs() {
+        let (o, p) = output(
+            "[output]\nexceedance_depths_m = [1.0, 0.25]\npercentiles = [5, 95, 50]\nmembers = \"all\"\n",
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            o.ensemble,
+            EnsembleOutput {
+                exceedance_depths_m: vec![0.25, 1.0],
+                percentiles: vec![5.0, 50.0, 95.0],
+                all_members: true,
+            }
+        );
+        let (_, p) = output("[output]\npercentiles = [50, 100]\nmembers = \"some\"\n");
+        assert_eq!(
+            p,
+            [
+                Problem::new(
+                    2,
+                    "output.percentiles",
+                    "100: expected percentiles between 0 and 100"
+                ),
+                Problem::new(
+                    3,
+                    "output.members",
+                    "unknown 'some': expected \"summary\" (mean and spread) or \"all\""
+                ),
+            ]
         );
     }
 

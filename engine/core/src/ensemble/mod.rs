@@ -10,6 +10,10 @@
 //! SplitMix64, written here so that a member's draws never depend on a dependency's version:
 //! member `k` of an ensemble with seed `s` draws the same numbers on every machine and release.
 
+mod field;
+
+pub use field::RandomField;
+
 /// A reproducible stream of random numbers (xoshiro256**).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stream {
