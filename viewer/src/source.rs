@@ -52,6 +52,7 @@ impl LiveRun {
                         quiet: true,
                         json: false,
                         interrupt: None,
+                        member: None,
                     },
                 );
                 let mut s = st.lock().unwrap_or_else(|e| e.into_inner());

@@ -41,6 +41,7 @@ fn dam_break_run(dir: &Path) {
             quiet: true,
             json: false,
             interrupt: None,
+            member: None,
         },
     )
     .unwrap();

@@ -52,6 +52,13 @@ enum Command {
         /// Progress and the final summary as JSON lines on stdout.
         #[arg(long)]
         json: bool,
+        /// The number of ensemble members (overrides ensemble.members).
+        #[arg(long)]
+        members: Option<usize>,
+        /// Run only member K of the scenario's ensemble, as a single run (bitwise what the
+        /// ensemble computes for it).
+        #[arg(long, value_name = "K", conflicts_with = "members")]
+        member: Option<usize>,
     },
     /// Validate a scenario and its files without running it; reports every problem at once.
     #[command(after_help = "Example:\n  basintwin check examples/dam_break.toml")]
@@ -134,6 +141,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--members N`: the ensemble's size, for a scenario that has one.
+fn override_members(sc: &mut scenario::Scenario, n: usize) -> anyhow::Result<()> {
+    let file = sc.file.display().to_string();
+    let Some(e) = &mut sc.ensemble else {
+        return Err(anyhow::anyhow!(run::InputError(format!(
+            "{file}: --members {n}: the scenario has no [ensemble] table"
+        ))));
+    };
+    if n == 0 || n > scenario::MAX_MEMBERS {
+        return Err(anyhow::anyhow!(run::InputError(format!(
+            "--members {n}: expected a number of members from 1 to {}",
+            scenario::MAX_MEMBERS
+        ))));
+    }
+    e.members = n;
+    Ok(())
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run {
@@ -145,8 +170,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             resume,
             quiet,
             json,
+            members,
+            member,
         } => {
             let mut sc = scenario::load(&scenario)?;
+            if let Some(n) = members {
+                override_members(&mut sc, n)?;
+            }
             if let Some(b) = backend {
                 sc.backend = b;
             }
@@ -175,11 +205,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     quiet,
                     json,
                     interrupt,
+                    member,
                 },
             )?;
             match end.interrupted_at_s {
                 Some(t) => {
-                    eprintln!("{}", run::interrupted_message(&sc, t));
+                    eprintln!("{}", run::interrupted_message(&sc, t, member));
                     Ok(ExitCode::from(130))
                 }
                 None => Ok(ExitCode::SUCCESS),

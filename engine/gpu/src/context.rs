@@ -3,8 +3,8 @@
 
 use crate::error::GpuError;
 
-/// A device and queue on one adapter.
-#[derive(Debug)]
+/// A device and queue on one adapter (cloned, the same device: ensemble members share it).
+#[derive(Debug, Clone)]
 pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,

@@ -34,6 +34,31 @@ pub const SUMMARY: &str = "summary.json";
 /// The full-precision state to resume from.
 pub const CHECKPOINT: &str = "checkpoint.bin";
 
+/// Ensemble runs: percentiles and mean of the gauge levels over the members, per sample.
+pub const GAUGES_ENSEMBLE: &str = "gauges_ensemble.csv";
+
+/// Ensemble runs: the probability (0..1) that a member's maximum depth exceeds `depth_m`.
+pub fn exceedance_map(depth_m: f64) -> String {
+    format!("{EXCEEDANCE_PREFIX}{depth_m}m.tif")
+}
+
+/// Ensemble runs: percentile `q` (0..100) of the members' maximum depths.
+pub fn max_depth_percentile_map(q: f64) -> String {
+    format!("{PERCENTILE_PREFIX}{q}.tif")
+}
+
+const EXCEEDANCE_PREFIX: &str = "exceedance_";
+const PERCENTILE_PREFIX: &str = "max_depth_p";
+
+/// Whether `name` is a file a run writes (a fixed name, or one of an ensemble's maps): the
+/// files `--overwrite` replaces.
+pub fn is_output_file(name: &str) -> bool {
+    OUTPUT_FILES.contains(&name)
+        || name == GAUGES_ENSEMBLE
+        || (name.ends_with(".tif")
+            && (name.starts_with(EXCEEDANCE_PREFIX) || name.starts_with(PERCENTILE_PREFIX)))
+}
+
 /// The flood maps, in the order `write_flood_maps` writes them.
 pub const FLOOD_MAPS: [&str; 4] = [MAX_DEPTH, MAX_SPEED, MAX_HAZARD, ARRIVAL_TIME];
 
@@ -196,6 +221,52 @@ pub struct Summary {
     pub resumed_from_s: Option<f64>,
     /// The files of the run folder written by the run.
     pub outputs: Vec<String>,
+    /// An ensemble run's probabilities and members (the fields above are member 0's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<EnsembleSummary>,
+}
+
+/// What an ensemble run adds to `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleSummary {
+    pub members: usize,
+    pub seed: u64,
+    /// Member 0 is the unperturbed run.
+    pub control: bool,
+    /// Each perturbation, as the scenario gives it.
+    pub perturbations: Vec<String>,
+    pub exceedance_depths_m: Vec<f64>,
+    pub percentiles: Vec<f64>,
+    pub gauges: Vec<GaugeProbability>,
+    /// Every member's steps and water budget.
+    pub member_runs: Vec<MemberRun>,
+}
+
+/// A gauge over the ensemble.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GaugeProbability {
+    pub name: String,
+    pub warning_level_m: Option<f64>,
+    /// The share of members whose level passes the warning level at some sample.
+    pub warning_probability: Option<f64>,
+    /// The first sample by which more than half of the members have passed the warning level.
+    pub warning_probability_above_half_at_s: Option<f64>,
+    /// Percentiles of the members' peak levels.
+    pub peak_level_m: Vec<PercentileValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PercentileValue {
+    pub percentile: f64,
+    pub value: f64,
+}
+
+/// One member's run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRun {
+    pub member: usize,
+    pub steps: u64,
+    pub mass_balance: MassBalance,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -547,6 +618,7 @@ mod tests {
             interrupted_at_s: Some(5.0),
             resumed_from_s: None,
             outputs: vec![SUMMARY.into()],
+            ensemble: None,
         };
         f.write_summary(&s).unwrap();
         assert_eq!(f.read_summary().unwrap(), s);

@@ -75,6 +75,15 @@ pub trait BackendJob {
     fn run<B: Backend>(self, backend: B) -> Result<Self::Output>;
 }
 
+/// Work done with the backends of an ensemble's members (all of one kind).
+pub trait MembersJob {
+    type Output;
+    /// Member `member`'s initial state (as [`BackendJob::initial_state`]).
+    fn initial_state<R: Real>(&self, member: usize, terrain: &mut Terrain) -> State<R>;
+    /// The work itself, with one backend per member, in member order.
+    fn run<B: Backend + Send>(self, members: Vec<B>) -> Result<Self::Output>;
+}
+
 /// Builds the chosen backend from `input` and hands it to `job`. Set-up failures are input
 /// errors (exit code 2).
 pub fn dispatch<J: BackendJob>(
@@ -83,16 +92,67 @@ pub fn dispatch<J: BackendJob>(
     job: J,
 ) -> Result<J::Output> {
     match choice {
-        BackendChoice::Cpu(Precision::F32) => cpu::<f32, J>(input, job),
-        BackendChoice::Cpu(Precision::F64) => cpu::<f64, J>(input, job),
-        BackendChoice::Gpu => gpu(input, job),
+        BackendChoice::Cpu(Precision::F32) => {
+            let b = cpu::<f32>(input, |t| job.initial_state(t))?;
+            job.run(b)
+        }
+        BackendChoice::Cpu(Precision::F64) => {
+            let b = cpu::<f64>(input, |t| job.initial_state(t))?;
+            job.run(b)
+        }
+        BackendChoice::Gpu => {
+            let b = gpu(context(input)?, input, |t| job.initial_state(t))?;
+            job.run(b)
+        }
     }
 }
 
-fn cpu<R: Real, J: BackendJob>(inp: &BackendInput<'_>, job: J) -> Result<J::Output> {
+/// Builds one backend per member from `inputs` (member order) and hands them to `job`; the
+/// GPU members share one device.
+pub fn dispatch_members<J: MembersJob>(
+    choice: BackendChoice,
+    inputs: &[BackendInput<'_>],
+    job: J,
+) -> Result<J::Output> {
+    fn all<B>(
+        inputs: &[BackendInput<'_>],
+        mut build: impl FnMut(usize, &BackendInput<'_>) -> Result<B>,
+    ) -> Result<Vec<B>> {
+        inputs
+            .iter()
+            .enumerate()
+            .map(|(k, i)| build(k, i))
+            .collect()
+    }
+    match choice {
+        BackendChoice::Cpu(Precision::F32) => {
+            let members = all(inputs, |k, i| cpu::<f32>(i, |t| job.initial_state(k, t)))?;
+            job.run(members)
+        }
+        BackendChoice::Cpu(Precision::F64) => {
+            let members = all(inputs, |k, i| cpu::<f64>(i, |t| job.initial_state(k, t)))?;
+            job.run(members)
+        }
+        BackendChoice::Gpu => {
+            let Some(first) = inputs.first() else {
+                return job.run(Vec::<basintwin_gpu::GpuBackend>::new());
+            };
+            let ctx = context(first)?;
+            let members = all(inputs, |k, i| {
+                gpu(ctx.clone(), i, |t| job.initial_state(k, t))
+            })?;
+            job.run(members)
+        }
+    }
+}
+
+fn cpu<R: Real>(
+    inp: &BackendInput<'_>,
+    initial_state: impl FnOnce(&mut Terrain) -> State<R>,
+) -> Result<CpuBackend<R>> {
     let fail = |e: basintwin_core::CoreError| input(format!("{}{e}", inp.context));
     let mut terrain = inp.terrain.clone();
-    let state = job.initial_state::<R>(&mut terrain);
+    let state = initial_state(&mut terrain);
     let mut b = CpuBackend::<R>::new(
         inp.grid.clone(),
         &terrain,
@@ -110,27 +170,39 @@ fn cpu<R: Real, J: BackendJob>(inp: &BackendInput<'_>, job: J) -> Result<J::Outp
     for faces in inp.tracked {
         b.track_faces(faces.clone()).map_err(fail)?;
     }
-    job.run(b)
+    Ok(b)
 }
 
-fn gpu<J: BackendJob>(inp: &BackendInput<'_>, job: J) -> Result<J::Output> {
-    let fail = |e: basintwin_gpu::GpuError| input(format!("{}--backend gpu: {e}", inp.context));
-    let ctx = basintwin_gpu::GpuContext::from_env().map_err(fail)?;
+fn gpu_error(inp: &BackendInput<'_>) -> impl Fn(basintwin_gpu::GpuError) -> anyhow::Error {
+    let context = inp.context.clone();
+    move |e| input(format!("{context}--backend gpu: {e}"))
+}
+
+fn context(inp: &BackendInput<'_>) -> Result<basintwin_gpu::GpuContext> {
+    basintwin_gpu::GpuContext::from_env().map_err(gpu_error(inp))
+}
+
+fn gpu(
+    ctx: basintwin_gpu::GpuContext,
+    inp: &BackendInput<'_>,
+    initial_state: impl FnOnce(&mut Terrain) -> State<f32>,
+) -> Result<basintwin_gpu::GpuBackend> {
+    let fail = gpu_error(inp);
     let mut terrain = inp.terrain.clone();
-    let state = job.initial_state::<f32>(&mut terrain);
+    let state = initial_state(&mut terrain);
     let mut b =
         basintwin_gpu::GpuBackend::new(ctx, inp.grid.clone(), &terrain, state, inp.solver.clone())
-            .map_err(fail)?;
+            .map_err(&fail)?;
     if let Some(flag) = &inp.interrupt {
         b.set_interrupt(flag.clone());
     }
     if let Some(f) = inp.forcing {
-        b.set_forcing(f.clone()).map_err(fail)?;
+        b.set_forcing(f.clone()).map_err(&fail)?;
     }
     for faces in inp.tracked {
-        b.track_faces(faces.clone()).map_err(fail)?;
+        b.track_faces(faces.clone()).map_err(&fail)?;
     }
-    job.run(b)
+    Ok(b)
 }
 
 #[cfg(test)]

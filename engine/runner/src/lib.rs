@@ -4,9 +4,11 @@
 //! and the run lifecycle ([`run`]: start or resume, checkpoints, interruption, [`summary`]).
 
 pub mod dispatch;
+pub mod ensemble;
 pub mod error;
 pub mod model;
 pub mod plot;
+pub mod plume;
 pub mod recorders;
 pub mod run;
 pub mod scenario;

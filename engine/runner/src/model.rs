@@ -21,6 +21,9 @@ pub struct Model {
     pub terrain: Terrain,
     pub depth_m: Vec<f64>,
     pub discharge: Option<(Vec<f64>, Vec<f64>)>,
+    /// The initial water level of each cell when the scenario gives levels (NaN where none):
+    /// ensemble members offset it.
+    pub initial_level_m: Option<Vec<f64>>,
     /// Cell index of each gauge.
     pub gauge_cells: Vec<usize>,
     pub forcing: Forcing,
@@ -52,7 +55,7 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
     let mut terrain = dem
         .terrain(manning)
         .map_err(|e| input(format!("{file}: {e}")))?;
-    let (depth_m, discharge) = initial_water(sc, &dem.grid, &mut terrain)?;
+    let (depth_m, discharge, initial_level_m) = initial_water(sc, &dem.grid, &mut terrain)?;
     let mut warnings = Vec::new();
     if let Some(w) = fv1_rain_warning(sc, &terrain, &dem.grid) {
         warnings.push(w);
@@ -80,6 +83,7 @@ pub fn load_model(sc: &Scenario) -> Result<Model> {
         terrain,
         depth_m,
         discharge,
+        initial_level_m,
         gauge_cells,
         forcing,
         section_faces,
@@ -178,32 +182,38 @@ fn field_values(sc: &Scenario, grid: &Grid, f: &Field, key: &str) -> Result<Vec<
     })
 }
 
-/// The initial depths (and discharges, from a restart snapshot).
+/// Depths (and, by less than half an ulp of the depth, beds) chosen so that depth + bed is the
+/// level exactly in the precision of the run: a lake starts at rest.
+pub fn depths_from_levels(precision: Precision, terrain: &mut Terrain, levels: &[f64]) -> Vec<f64> {
+    match precision {
+        Precision::F32 => State::<f32>::from_levels(terrain, levels)
+            .h
+            .iter()
+            .map(|&h| f64::from(h))
+            .collect(),
+        Precision::F64 => State::<f64>::from_levels(terrain, levels).h,
+    }
+}
+
+/// The initial depths (and discharges, from a restart snapshot; levels, when given).
 #[allow(clippy::type_complexity)]
 fn initial_water(
     sc: &Scenario,
     grid: &Grid,
     terrain: &mut Terrain,
-) -> Result<(Vec<f64>, Option<(Vec<f64>, Vec<f64>)>)> {
+) -> Result<(Vec<f64>, Option<(Vec<f64>, Vec<f64>)>, Option<Vec<f64>>)> {
     let file = sc.file.display();
+    let mut levels_given = None;
     let (depth_m, discharge) = match &sc.initial {
         Initial::Depth(f) => (field_values(sc, grid, f, "depth")?, None),
         Initial::WaterLevel(f) => {
-            // Depths (and, by less than half an ulp of the depth, beds) chosen so that depth +
-            // bed is the level exactly in the precision of the run: a lake starts at rest.
             let levels: Vec<f64> = field_values(sc, grid, f, "water_level")?
                 .iter()
                 .zip(&terrain.bed_m)
                 .map(|(&l, z)| if z.is_finite() { l } else { f64::NAN })
                 .collect();
-            let h = match sc.precision {
-                Precision::F32 => State::<f32>::from_levels(terrain, &levels)
-                    .h
-                    .iter()
-                    .map(|&h| f64::from(h))
-                    .collect(),
-                Precision::F64 => State::<f64>::from_levels(terrain, &levels).h,
-            };
+            let h = depths_from_levels(sc.precision, terrain, &levels);
+            levels_given = Some(levels);
             (h, None)
         }
         Initial::Restart(p) => {
@@ -224,7 +234,7 @@ fn initial_water(
     if let Some(k) = depth_m.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
         return Err(input(bad_depth_message(sc, grid, k, depth_m[k])));
     }
-    Ok((depth_m, discharge))
+    Ok((depth_m, discharge, levels_given))
 }
 
 /// A negative or non-finite initial depth: which key, which file, which cell (raster row and

@@ -21,7 +21,7 @@ const FONT_PATHS: [&str; 3] = [
 ];
 
 /// Registers a system font for the labels (once). Returns false when none is found.
-fn font() -> bool {
+pub(crate) fn font() -> bool {
     static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *READY.get_or_init(|| {
         for p in FONT_PATHS {

@@ -12,7 +12,7 @@ use basintwin_core::{
     State, Terrain,
 };
 use basintwin_io::SnapshotMeta;
-use basintwin_io::run_folder::{CHECKPOINT, OUTPUT_FILES, RunFolder, TableWriter};
+use basintwin_io::run_folder::{CHECKPOINT, RunFolder, TableWriter, is_output_file};
 
 use crate::dispatch::{BackendChoice, BackendInput, BackendJob, dispatch};
 pub use crate::error::InputError;
@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Set by the Ctrl-C handler: stop after the current step and save.
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// Of an ensemble scenario, run only this member, as a single run.
+    pub member: Option<usize>,
 }
 
 /// How a run ended (its results are written either way).
@@ -48,16 +50,22 @@ pub struct RunEnd {
 }
 
 /// The message for a run stopped with Ctrl-C: where its results are, how to go on.
-pub fn interrupted_message(sc: &Scenario, t: f64) -> String {
+pub fn interrupted_message(sc: &Scenario, t: f64, member: Option<usize>) -> String {
     let (file, out) = (sc.file.display(), sc.output_dir.display());
+    if sc.ensemble.is_some() && member.is_none() {
+        return format!(
+            "{file}: interrupted at t = {t:.1} s; the ensemble's results up to then are in {out} (ensemble runs do not resume yet)"
+        );
+    }
+    let member = member.map(|k| format!(" --member {k}")).unwrap_or_default();
     format!(
-        "{file}: interrupted at t = {t:.1} s; the results up to then (snapshots, maps, gauges, summary) are in {out}; continue with: basintwin run {file} --output {out} --resume"
+        "{file}: interrupted at t = {t:.1} s; the results up to then (snapshots, maps, gauges, summary) are in {out}; continue with: basintwin run {file}{member} --output {out} --resume"
     )
 }
 
 /// Refuses to write into an existing, non-empty output folder unless `overwrite`, and then
 /// clears the earlier run's results from it.
-fn prepare_output(folder: &RunFolder, overwrite: bool) -> Result<()> {
+pub(crate) fn prepare_output(folder: &RunFolder, overwrite: bool) -> Result<()> {
     let dir = folder.dir();
     if !dir.exists() {
         return std::fs::create_dir_all(dir).map_err(|e| {
@@ -79,9 +87,11 @@ fn prepare_output(folder: &RunFolder, overwrite: bool) -> Result<()> {
     }
     // Replacing: remove the results of the earlier run (only files basintwin writes), so that
     // none of them lingers next to the new ones.
-    for f in OUTPUT_FILES {
-        let p = folder.file(f);
-        if p.is_file() {
+    let listed = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list the output folder", dir.display()))?;
+    for entry in listed.flatten() {
+        let p = entry.path();
+        if is_output_file(&entry.file_name().to_string_lossy()) && p.is_file() {
             std::fs::remove_file(&p)
                 .map_err(|e| input(format!("{}: cannot replace: {e}", p.display())))?;
         }
@@ -92,9 +102,15 @@ fn prepare_output(folder: &RunFolder, overwrite: bool) -> Result<()> {
 /// Runs the scenario and writes its results; an interrupted run is `Ok` with
 /// `interrupted_at_s` set.
 pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<RunEnd> {
+    if let (Some(spec), None) = (&sc.ensemble, opts.member) {
+        return crate::ensemble::run_ensemble(sc, spec, opts);
+    }
     let choice = BackendChoice::new(&sc.backend, sc.precision)
         .map_err(|m| input(format!("{}: {m}", sc.file.display())))?;
-    let model = load_model(sc)?;
+    let mut model = load_model(sc)?;
+    if let Some(k) = opts.member {
+        one_member(sc, &mut model, k, choice)?;
+    }
     let folder = RunFolder::new(&sc.output_dir);
     if opts.resume {
         if !folder.checkpoint().is_file() {
@@ -128,6 +144,28 @@ pub fn run_scenario(sc: &Scenario, opts: RunOptions) -> Result<RunEnd> {
         folder,
     };
     dispatch(choice, &inp, job)
+}
+
+/// `--member k`: the model of member `k` of the scenario's ensemble.
+fn one_member(sc: &Scenario, model: &mut Model, k: usize, choice: BackendChoice) -> Result<()> {
+    let file = sc.file.display();
+    let Some(spec) = &sc.ensemble else {
+        return Err(input(format!(
+            "{file}: --member {k}: the scenario has no [ensemble] table"
+        )));
+    };
+    if k >= spec.members {
+        return Err(input(format!(
+            "{file}: --member {k}: the ensemble has members 0 to {} (ensemble.members = {})",
+            spec.members - 1,
+            spec.members
+        )));
+    }
+    let m = crate::ensemble::member_model(model, spec, k, sc.duration_s, choice.precision());
+    model.terrain = m.terrain;
+    model.forcing = m.forcing;
+    model.depth_m = m.depth_m;
+    Ok(())
 }
 
 /// A scenario's run on whichever backend the dispatcher built.
@@ -355,6 +393,7 @@ impl ScenarioRun<'_> {
             warnings,
             interrupted_at_s,
             resumed_from_s: t_resume,
+            ensemble: None,
         };
         let path = summary::write_summary::<B::Real>(sc, model, folder, &run, ending)?;
         self.report(&run, &path);

@@ -127,6 +127,7 @@ pub struct Ending {
     pub warnings: Vec<String>,
     pub interrupted_at_s: Option<f64>,
     pub resumed_from_s: Option<f64>,
+    pub ensemble: Option<basintwin_io::run_folder::EnsembleSummary>,
 }
 
 /// Builds and writes `summary.json`; returns its path.
@@ -138,12 +139,7 @@ pub fn write_summary<R: Real>(
     ending: Ending,
 ) -> Result<std::path::PathBuf> {
     let grid = &model.dem.grid;
-    // The files now in the folder, and the summary about to be.
-    let outputs: Vec<String> = basintwin_io::run_folder::OUTPUT_FILES
-        .into_iter()
-        .filter(|f| *f == SUMMARY || folder.file(f).is_file())
-        .map(str::to_string)
-        .collect();
+    let outputs = written(folder);
     let summary = Summary {
         scenario: sc.file.display().to_string(),
         name: sc.name.clone(),
@@ -171,6 +167,28 @@ pub fn write_summary<R: Real>(
         interrupted_at_s: ending.interrupted_at_s,
         resumed_from_s: ending.resumed_from_s,
         outputs,
+        ensemble: ending.ensemble,
     };
     Ok(folder.write_summary(&summary)?)
+}
+
+/// The files of the run now in the folder, and the summary about to be: the fixed names in
+/// their order, then the ensemble's maps by name.
+fn written(folder: &RunFolder) -> Vec<String> {
+    use basintwin_io::run_folder::{OUTPUT_FILES, is_output_file};
+    let mut outputs: Vec<String> = OUTPUT_FILES
+        .into_iter()
+        .filter(|f| *f == SUMMARY || folder.file(f).is_file())
+        .map(str::to_string)
+        .collect();
+    let mut more: Vec<String> = std::fs::read_dir(folder.dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_output_file(n) && !OUTPUT_FILES.contains(&n.as_str()))
+        .collect();
+    more.sort();
+    outputs.extend(more);
+    outputs
 }

@@ -1,0 +1,217 @@
+//! The members of an ensemble advanced together from output to output, each with its own time
+//! steps (so member `k` is exactly the single run of its model), and what is recorded at each
+//! output: every member's gauges, the mean state's snapshot, the gauge percentiles.
+//!
+//! CPU members run side by side on the thread pool (`par_iter` over members, each member's own
+//! rows nested inside it: rayon's work stealing fills the cores either way); GPU members are
+//! all started before any is waited for, so the device always has the next member's work.
+
+use basintwin_core::{Backend, CoreError, Due, Output, OutputPlan, Real, Recorder, State};
+use basintwin_io::SnapshotWriter;
+use basintwin_io::run_folder::TableWriter;
+use rayon::prelude::*;
+
+use crate::recorders::{GaugeRecorder, Progress};
+
+use super::stats::{percentile, sorted};
+
+/// Moves every member to `t_s`.
+pub fn advance<B: Backend + Send>(members: &mut [B], t_s: f64) -> Result<(), CoreError> {
+    if members.first().is_some_and(|b| b.overlaps_outputs()) {
+        for b in members.iter_mut().filter(|b| t_s > b.time_s()) {
+            b.start_advance(t_s)?;
+        }
+        for b in members.iter_mut() {
+            b.finish_advance()?;
+        }
+        return Ok(());
+    }
+    members
+        .par_iter_mut()
+        .filter(|b| t_s > b.time_s())
+        .try_for_each(|b| b.advance_to(t_s))
+}
+
+/// The ensemble's recorders.
+#[derive(Debug)]
+pub struct EnsembleRecorders {
+    /// Each member's gauges.
+    pub gauges: Vec<GaugeRecorder>,
+    pub mean: MeanSnapshots,
+    /// `gauges_ensemble.csv`.
+    pub table: Option<TableWriter>,
+    pub percentiles: Vec<f64>,
+    pub progress: Progress,
+}
+
+/// How far the run got.
+#[derive(Debug, Clone, Copy)]
+pub struct Reached {
+    /// The time of the last output every member reached.
+    pub time_s: f64,
+    /// Set when Ctrl-C stopped the run.
+    pub interrupted: bool,
+}
+
+impl EnsembleRecorders {
+    /// Runs every member through `plan`, recording at each output.
+    pub fn run<B: Backend + Send>(
+        &mut self,
+        members: &mut [B],
+        plan: &OutputPlan,
+    ) -> anyhow::Result<Reached> {
+        let cells = members.first().map_or(0, |b| b.grid().cells());
+        let mut state = State::<B::Real>::dry(cells);
+        let mut reached = members.first().map_or(0.0, |b| b.time_s());
+        for (index, &(t, due)) in plan.outputs().iter().enumerate() {
+            match advance(members, t) {
+                Ok(()) => {}
+                Err(CoreError::Interrupted { .. }) => {
+                    return Ok(Reached {
+                        time_s: reached,
+                        interrupted: true,
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+            self.record(members, &mut state, index, t, due)?;
+            reached = t;
+        }
+        Ok(Reached {
+            time_s: reached,
+            interrupted: false,
+        })
+    }
+
+    fn record<B: Backend>(
+        &mut self,
+        members: &mut [B],
+        state: &mut State<B::Real>,
+        index: usize,
+        t: f64,
+        due: Due,
+    ) -> anyhow::Result<()> {
+        if due.snapshot {
+            self.mean.clear();
+        }
+        let steps: u64 = members.iter().map(|b| b.steps()).sum();
+        for (k, b) in members.iter_mut().enumerate() {
+            b.read_state(state)?;
+            let out = Output {
+                index,
+                time_s: t,
+                steps,
+                state,
+                ledger: b.ledger(),
+                tracked_m3: &[],
+                due,
+            };
+            Recorder::<B::Real>::record(&mut self.gauges[k], &out)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            if due.snapshot {
+                self.mean.add(state);
+            }
+            if k == 0 {
+                Recorder::<B::Real>::record(&mut self.progress, &out)
+                    .map_err(|e| anyhow::anyhow!(e))?;
+            }
+        }
+        if due.snapshot {
+            self.mean.write(t)?;
+        }
+        if due.sample {
+            self.gauge_row(t)?;
+        }
+        Ok(())
+    }
+
+    /// One row of `gauges_ensemble.csv`: per gauge its level's percentiles and mean.
+    fn gauge_row(&mut self, t: f64) -> anyhow::Result<()> {
+        let Some(table) = &mut self.table else {
+            return Ok(());
+        };
+        let gauges = self
+            .gauges
+            .first()
+            .map_or(0, |g| g.series().last().map_or(0, |r| r.1.len()));
+        let mut row = format!("{t}");
+        for gi in 0..gauges {
+            let levels = sorted(
+                self.gauges
+                    .iter()
+                    .filter_map(|g| g.series().last().map(|(_, r)| r[gi].level_m))
+                    .collect(),
+            );
+            for &q in &self.percentiles {
+                row.push_str(&format!(",{:.6}", percentile(&levels, q)));
+            }
+            let mean = levels.iter().sum::<f64>() / levels.len().max(1) as f64;
+            row.push_str(&format!(",{mean:.6}"));
+        }
+        table.push(&row)?;
+        Ok(())
+    }
+}
+
+/// `gauges_ensemble.csv`'s header.
+pub fn gauge_header(names: &[String], percentiles: &[f64]) -> String {
+    let mut h = String::from("time_s");
+    for n in names {
+        for q in percentiles {
+            h.push_str(&format!(",{n}_level_p{q}_m"));
+        }
+        h.push_str(&format!(",{n}_level_mean_m"));
+    }
+    h
+}
+
+/// The ensemble mean state at each snapshot time, written as a single run's snapshot (so the
+/// viewer and xarray read it as one): mean depth and mean discharges.
+#[derive(Debug)]
+pub struct MeanSnapshots {
+    writer: SnapshotWriter,
+    sum: State<f64>,
+    members: usize,
+}
+
+impl MeanSnapshots {
+    pub fn new(writer: SnapshotWriter, cells: usize) -> Self {
+        Self {
+            writer,
+            sum: State::dry(cells),
+            members: 0,
+        }
+    }
+
+    fn clear(&mut self) {
+        for v in [&mut self.sum.h, &mut self.sum.qx, &mut self.sum.qy] {
+            v.iter_mut().for_each(|x| *x = 0.0);
+        }
+        self.members = 0;
+    }
+
+    fn add<R: Real>(&mut self, s: &State<R>) {
+        let pairs = [
+            (&mut self.sum.h, &s.h),
+            (&mut self.sum.qx, &s.qx),
+            (&mut self.sum.qy, &s.qy),
+        ];
+        for (sum, v) in pairs {
+            sum.iter_mut()
+                .zip(v.iter())
+                .for_each(|(a, b)| *a += b.f64());
+        }
+        self.members += 1;
+    }
+
+    fn write(&mut self, t: f64) -> anyhow::Result<()> {
+        let n = self.members.max(1) as f64;
+        let mean = State::<f64> {
+            h: self.sum.h.iter().map(|x| x / n).collect(),
+            qx: self.sum.qx.iter().map(|x| x / n).collect(),
+            qy: self.sum.qy.iter().map(|x| x / n).collect(),
+        };
+        self.writer.append(t, &mean)?;
+        Ok(())
+    }
+}
