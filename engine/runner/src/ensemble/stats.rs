@@ -61,16 +61,13 @@ pub fn depth_maps(
             (exceed, pct)
         })
         .collect();
-    let column = |f: &dyn Fn(&(Vec<f32>, Vec<f32>)) -> &Vec<f32>, i: usize| -> Vec<f32> {
-        per_cell.iter().map(|c| f(c)[i]).collect()
-    };
+    let (exceedance, pct): (Vec<Vec<f32>>, Vec<Vec<f32>>) = per_cell.into_iter().unzip();
+    let column = |rows: &[Vec<f32>], i: usize| -> Vec<f32> { rows.iter().map(|c| c[i]).collect() };
     DepthMaps {
         exceedance: (0..thresholds_m.len())
-            .map(|i| column(&|c| &c.0, i))
+            .map(|i| column(&exceedance, i))
             .collect(),
-        percentiles: (0..percentiles.len())
-            .map(|i| column(&|c| &c.1, i))
-            .collect(),
+        percentiles: (0..percentiles.len()).map(|i| column(&pct, i)).collect(),
     }
 }
 
@@ -122,7 +119,7 @@ mod tests {
         );
         assert_eq!(
             (m.exceedance[0][2], m.exceedance[1][2], m.exceedance[2][2]),
-            (1.0, 1.0, 0.5)
+            (1.0, 0.75, 0.5)
         );
         // [0, 0.2, 0.6, 1.2]: p50 = 0.4.
         assert!((m.percentiles[1][1] - 0.4).abs() < 1e-6);

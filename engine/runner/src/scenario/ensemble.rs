@@ -320,11 +320,15 @@ fn distribution(p: &Spanned<PerturbRaw>, dx: &mut Diagnostics) -> Option<Distrib
         return None;
     };
     if let Err(m) = d.validate() {
-        dx.problem(
-            &r.distribution,
-            &key("distribution"),
-            format!("{name}: {m}"),
-        );
+        // On the line of the distribution's first parameter.
+        let (k, at) = given
+            .iter()
+            .find_map(|(k, v)| v.as_ref().filter(|_| wanted.contains(k)).map(|v| (*k, v)))
+            .map_or(("distribution", None), |(k, v)| (k, Some(v)));
+        match at {
+            Some(v) => dx.problem(v, &key(k), m),
+            None => dx.problem(&r.distribution, &key(k), m),
+        }
         return None;
     }
     Some(d)
@@ -507,9 +511,9 @@ mod tests {
             (
                 "[ensemble]\nmembers = 5\n[[ensemble.perturb]]\nwhat = \"rain\"\ndistribution = \"lognormal\"\nsigma = -0.2\n",
                 Problem::new(
-                    5,
-                    "ensemble.perturb.distribution",
-                    "lognormal: sigma = -0.2: expected a finite value >= 0",
+                    6,
+                    "ensemble.perturb.sigma",
+                    "sigma = -0.2: expected a finite value >= 0",
                 ),
             ),
             (

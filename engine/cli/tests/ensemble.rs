@@ -1,0 +1,256 @@
+//! Ensembles through the command line: the maps, tables and summary of an ensemble are
+//! consistent probabilities, the control member is the deterministic run, a seed reproduces its
+//! ensemble, and bad `[ensemble]` input is refused with its line and exit code 2.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::{bin, example, text, tmpdir};
+
+/// examples/valley_ensemble.toml, 40 minutes, with `edits`.
+fn ensemble(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let mut all = vec![("duration_s = 7200", "duration_s = 2400")];
+    all.extend_from_slice(edits);
+    example("valley_ensemble", dir, &all)
+}
+
+fn run(sc: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let o = bin()
+        .arg("run")
+        .arg(sc)
+        .arg("--output")
+        .arg(out)
+        .args(["--quiet", "--overwrite"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    o
+}
+
+/// A map's values (NaN outside the domain).
+fn map(path: &Path) -> Vec<f64> {
+    basintwin_io::read_dem(path, &Default::default())
+        .unwrap()
+        .bed_m
+}
+
+fn summary(out: &Path) -> basintwin_io::run_folder::Summary {
+    basintwin_io::run_folder::RunFolder::new(out)
+        .read_summary()
+        .unwrap()
+}
+
+#[test]
+fn an_ensemble_writes_consistent_probabilities() {
+    let d = tmpdir("ens-maps");
+    let sc = ensemble(&d, &[]);
+    let out = d.join("out");
+    run(&sc, &out, &["--members", "6"]);
+    let exceed: Vec<Vec<f64>> = ["0.1", "0.3", "1"]
+        .iter()
+        .map(|x| map(&out.join(format!("exceedance_{x}m.tif"))))
+        .collect();
+    let pct: Vec<Vec<f64>> = ["10", "50", "90"]
+        .iter()
+        .map(|q| map(&out.join(format!("max_depth_p{q}.tif"))))
+        .collect();
+    let mut wet = 0;
+    for k in 0..exceed[0].len() {
+        if exceed[0][k].is_nan() {
+            continue;
+        }
+        let e: Vec<f64> = exceed.iter().map(|m| m[k]).collect();
+        for p in &e {
+            assert!((0.0..=1.0).contains(p), "cell {k}: {e:?}");
+            // A share of 6 members.
+            assert!(
+                (p * 6.0 - (p * 6.0).round()).abs() < 1e-5,
+                "cell {k}: {e:?}"
+            );
+        }
+        assert!(
+            e[0] >= e[1] && e[1] >= e[2],
+            "not monotone at cell {k}: {e:?}"
+        );
+        let q: Vec<f64> = pct.iter().map(|m| m[k]).collect();
+        assert!(
+            q[0] <= q[1] && q[1] <= q[2],
+            "percentiles out of order at cell {k}: {q:?}"
+        );
+        // P(max > 0.1 m) > 0.5 exactly when the median exceeds 0.1 m (between order statistics).
+        if e[0] == 1.0 {
+            assert!(q[0] > 0.1, "cell {k}");
+        }
+        wet += usize::from(e[0] > 0.0);
+    }
+    assert!(wet > 100, "only {wet} cells ever flooded");
+    let s = summary(&out);
+    let e = s.ensemble.as_ref().unwrap();
+    assert_eq!((e.members, e.member_runs.len(), e.seed), (6, 6, 2026));
+    for m in &e.member_runs {
+        assert!(
+            m.mass_balance.relative_error.abs() < 1e-5,
+            "member {}: {:?}",
+            m.member,
+            m.mass_balance
+        );
+        assert!(m.mass_balance.rain_m3 > 0.0);
+    }
+    let g = &e.gauges[0];
+    let p = g.warning_probability.unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    assert_eq!(g.warning_probability_above_half_at_s.is_some(), p > 0.5);
+    assert!(g.peak_level_m.windows(2).all(|w| w[0].value <= w[1].value));
+    for f in [
+        "gauges_ensemble.csv",
+        "hydrographs.png",
+        "snapshots.h5",
+        "summary.json",
+    ] {
+        assert!(
+            s.outputs.contains(&f.to_string()),
+            "{f} not in {:?}",
+            s.outputs
+        );
+    }
+    let table = std::fs::read_to_string(out.join("gauges_ensemble.csv")).unwrap();
+    let mut lines = table.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "time_s,bridge_level_p10_m,bridge_level_p50_m,bridge_level_p90_m,bridge_level_mean_m"
+    );
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 21, "a row every 120 s from 0 to 2400 s");
+    for r in &rows {
+        assert!(r[1] <= r[2] && r[2] <= r[3], "{r:?}");
+        assert!(r[1] <= r[4] && r[4] <= r[3] + 1e-6, "{r:?}");
+    }
+
+    // The same seed, the same ensemble; another seed, another.
+    let again = d.join("again");
+    run(&sc, &again, &["--members", "6"]);
+    assert_eq!(summary(&again).ensemble.unwrap().member_runs, e.member_runs);
+    assert_eq!(map(&again.join("exceedance_0.1m.tif")), exceed[0]);
+    let other = d.join("other");
+    let sc2 = ensemble(&d, &[("seed = 2026", "seed = 7")]);
+    run(&sc2, &other, &["--members", "6"]);
+    assert_ne!(summary(&other).ensemble.unwrap().member_runs, e.member_runs);
+}
+
+/// The control member (member 0) is the deterministic run: run alone with `--member 0`, or as
+/// an ensemble of one, it gives the scenario without `[ensemble]` bitwise.
+#[test]
+fn the_control_member_is_the_deterministic_run() {
+    let d = tmpdir("ens-control");
+    let sc = ensemble(&d, &[]);
+    let full = std::fs::read_to_string(&sc).unwrap();
+    let (head, tail) = full.split_at(full.find("[ensemble]").unwrap());
+    let plain = d.join("plain.toml");
+    std::fs::write(
+        &plain,
+        format!("{head}{}", &tail[tail.find("[output]").unwrap()..]),
+    )
+    .unwrap();
+    run(&plain, &d.join("plain"), &[]);
+    run(&sc, &d.join("member0"), &["--member", "0"]);
+    run(&sc, &d.join("one"), &["--members", "1"]);
+    let read = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+    assert_eq!(
+        read(d.join("member0/gauges.csv")),
+        read(d.join("plain/gauges.csv"))
+    );
+    let plain_levels: Vec<String> = read(d.join("plain/gauges.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().to_string())
+        .collect();
+    let one_levels: Vec<String> = read(d.join("one/gauges_ensemble.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().to_string())
+        .collect();
+    assert_eq!(one_levels, plain_levels);
+    let (a, b) = (
+        basintwin_io::SnapshotReader::open(d.join("plain/snapshots.h5")).unwrap(),
+        basintwin_io::SnapshotReader::open(d.join("one/snapshots.h5")).unwrap(),
+    );
+    assert_eq!(a.times, b.times);
+    let last = a.times.len() - 1;
+    let (fa, fb) = (a.fields(last).unwrap(), b.fields(last).unwrap());
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&fa.h), bits(&fb.h));
+    // Another member is another run.
+    run(&sc, &d.join("member3"), &["--member", "3"]);
+    assert_ne!(
+        read(d.join("member3/gauges.csv")),
+        read(d.join("plain/gauges.csv"))
+    );
+}
+
+#[test]
+fn bad_ensemble_input_is_refused_with_its_line() {
+    let d = tmpdir("ens-bad");
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "members = 20 ",
+            "members = 0 ",
+            "line 49: ensemble.members: 0: expected a whole number from 1 to 10000",
+        ),
+        (
+            "sigma = 0.35",
+            "sigma = -0.35",
+            "line 56: ensemble.perturb.sigma: sigma = -0.35: expected a finite value >= 0",
+        ),
+        (
+            "what = \"manning\"",
+            "what = \"wind\"",
+            "line 67: ensemble.perturb.what: unknown 'wind': expected rain, inflow, source, manning or initial_level",
+        ),
+        (
+            "source = \"outfall\"",
+            "source = \"weir\"",
+            "line 61: ensemble.perturb.source: no source 'weir' in the scenario; its sources are [\"outfall\"]",
+        ),
+    ];
+    for (old, new, want) in cases {
+        let sc = ensemble(&d, &[(old, new)]);
+        for cmd in ["check", "run"] {
+            let o = bin().arg(cmd).arg(&sc).output().unwrap();
+            assert_eq!(o.status.code(), Some(2), "{cmd} {new}: {}", text(&o));
+            assert!(text(&o).contains(want), "{cmd} {new}: {}", text(&o));
+        }
+    }
+    let sc = ensemble(&d, &[]);
+    for (args, want) in [
+        (
+            vec!["--members", "0"],
+            "--members 0: expected a number of members from 1 to 10000",
+        ),
+        (
+            vec!["--member", "20"],
+            "--member 20: the ensemble has members 0 to 19",
+        ),
+    ] {
+        let o = bin().arg("run").arg(&sc).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(want), "{args:?}: {}", text(&o));
+    }
+    let plain = example("valley_rain", &d, &[]);
+    let o = bin()
+        .arg("run")
+        .arg(&plain)
+        .args(["--members", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--members 5: the scenario has no [ensemble] table"),
+        "{}",
+        text(&o)
+    );
+}
