@@ -46,7 +46,13 @@ fn summary(out: &Path) -> basintwin_io::run_folder::Summary {
 #[test]
 fn an_ensemble_writes_consistent_probabilities() {
     let d = tmpdir("ens-maps");
-    let sc = ensemble(&d, &[]);
+    let sc = ensemble(
+        &d,
+        &[(
+            "gauge_interval_s = 120",
+            "gauge_interval_s = 120\nmembers = \"all\"",
+        )],
+    );
     let out = d.join("out");
     run(&sc, &out, &["--members", "6"]);
     let exceed: Vec<Vec<f64>> = ["0.1", "0.3", "1"]

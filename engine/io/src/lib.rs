@@ -19,6 +19,6 @@ pub use raster::{
 };
 pub use run_folder::{FLOOD_MAPS, RunFolder, Summary};
 pub use snapshot::{
-    SnapshotFields, SnapshotMeta, SnapshotReader, SnapshotWriter, Which, read_snapshot,
-    snapshot_times,
+    MemberSnapshotWriter, SnapshotFields, SnapshotMeta, SnapshotReader, SnapshotWriter, Which,
+    read_snapshot, snapshot_times,
 };

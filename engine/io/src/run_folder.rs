@@ -37,6 +37,10 @@ pub const CHECKPOINT: &str = "checkpoint.bin";
 /// Ensemble runs: percentiles and mean of the gauge levels over the members, per sample.
 pub const GAUGES_ENSEMBLE: &str = "gauges_ensemble.csv";
 
+/// Ensemble runs with `output.members = "all"`: every member's snapshots, with a `member`
+/// dimension (`snapshots.h5` holds the ensemble mean and the depth's spread).
+pub const MEMBER_SNAPSHOTS: &str = "snapshots_members.h5";
+
 /// Ensemble runs: the probability (0..1) that a member's maximum depth exceeds `depth_m`.
 pub fn exceedance_map(depth_m: f64) -> String {
     format!("{EXCEEDANCE_PREFIX}{depth_m}m.tif")
@@ -55,6 +59,7 @@ const PERCENTILE_PREFIX: &str = "max_depth_p";
 pub fn is_output_file(name: &str) -> bool {
     OUTPUT_FILES.contains(&name)
         || name == GAUGES_ENSEMBLE
+        || name == MEMBER_SNAPSHOTS
         || (name.ends_with(".tif")
             && (name.starts_with(EXCEEDANCE_PREFIX) || name.starts_with(PERCENTILE_PREFIX)))
 }

@@ -472,3 +472,65 @@ fn a_full_disk_is_reported_as_such() {
     );
     assert!(!mnt.join(".max_depth.tif.partial").exists());
 }
+
+/// Ensemble snapshots: every member in one file with a `member` dimension, and an extra field
+/// (the spread) beside a snapshot's own, both as xarray reads them.
+#[test]
+fn xarray_reads_the_member_dimension_and_added_fields() {
+    let _serial = serial();
+    let Some(py) = python() else {
+        assert!(
+            std::env::var_os("BASINTWIN_REQUIRE_PYTHON").is_none(),
+            "BASINTWIN_REQUIRE_PYTHON is set but no test Python was found (run `make test`)"
+        );
+        eprintln!("skipped: no .venv-test (make test creates it)");
+        return;
+    };
+    let d = tmpdir("members");
+    let (g, b) = (grid(), bed(&grid()));
+    let members = d.join("snapshots_members.h5");
+    let mut w =
+        basintwin_io::MemberSnapshotWriter::create(&members, &g, &b, &meta(), 3, false).unwrap();
+    for t in [0.0, 300.0] {
+        for m in 0..3 {
+            w.write(t, m, &state(&g, t + 100.0 * m as f64)).unwrap();
+        }
+    }
+    drop(w);
+    let mean = d.join("snapshots.h5");
+    let mut s = SnapshotWriter::create(&mean, &g, &b, &meta(), false).unwrap();
+    let f = s.add_field("h_sd", "m", "spread").unwrap();
+    s.append(0.0, &state(&g, 0.0)).unwrap();
+    s.write_field(f, &vec![0.25; g.cells()]).unwrap();
+    drop(s);
+    let k = g.index(2, 1);
+    let script = format!(
+        r#"
+import sys, numpy as np, xarray as xr
+ds = xr.open_dataset(sys.argv[1], engine="h5netcdf")
+assert list(ds.h.dims) == ["time", "member", "y", "x"], ds.h.dims
+assert list(ds.member.values) == [0, 1, 2] and ds.sizes["time"] == 2
+h = float(ds.h.isel(time=1, member=2, y=1, x=2))
+assert abs(h - {h}) < 1e-6, (h, {h})
+assert np.isnan(float(ds.h.isel(time=0, member=1, y=0, x=3)))
+m = xr.open_dataset(sys.argv[2], engine="netcdf4")
+assert list(m.h_sd.dims) == ["time", "y", "x"] and float(m.h_sd.isel(time=0, y=1, x=2)) == 0.25
+assert np.isnan(float(m.h_sd.isel(time=0, y=0, x=3))), "outside the domain is NaN"
+print("ok")
+"#,
+        h = state(&g, 500.0).h[k],
+    );
+    let out = Command::new(&py)
+        .arg("-c")
+        .arg(&script)
+        .arg(&members)
+        .arg(&mean)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "python check failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -7,8 +7,8 @@
 //! all started before any is waited for, so the device always has the next member's work.
 
 use basintwin_core::{Backend, CoreError, Due, Output, OutputPlan, Real, Recorder, State};
-use basintwin_io::SnapshotWriter;
 use basintwin_io::run_folder::TableWriter;
+use basintwin_io::{MemberSnapshotWriter, SnapshotWriter};
 use rayon::prelude::*;
 
 use crate::recorders::{GaugeRecorder, Progress};
@@ -109,7 +109,7 @@ impl EnsembleRecorders {
             Recorder::<B::Real>::record(&mut self.gauges[k], &out)
                 .map_err(|e| anyhow::anyhow!(e))?;
             if due.snapshot {
-                self.mean.add(state);
+                self.mean.add(t, k, state)?;
             }
             if k == 0 {
                 Recorder::<B::Real>::record(&mut self.progress, &out)
@@ -165,32 +165,55 @@ pub fn gauge_header(names: &[String], percentiles: &[f64]) -> String {
     h
 }
 
-/// The ensemble mean state at each snapshot time, written as a single run's snapshot (so the
-/// viewer and xarray read it as one): mean depth and mean discharges.
+/// The ensemble's snapshots: the mean state at each snapshot time, written as a single run's
+/// snapshot (so the viewer and xarray read it as one: mean depth, mean discharges) with the
+/// depth's spread over the members as `h_sd`; with `output.members = "all"` every member's
+/// state too, in a file with a `member` dimension.
 #[derive(Debug)]
 pub struct MeanSnapshots {
     writer: SnapshotWriter,
+    /// The number of the `h_sd` field in `writer`.
+    spread: usize,
     sum: State<f64>,
+    sum_sq_h: Vec<f64>,
     members: usize,
+    all: Option<MemberSnapshotWriter>,
 }
 
 impl MeanSnapshots {
-    pub fn new(writer: SnapshotWriter, cells: usize) -> Self {
-        Self {
+    pub fn new(
+        mut writer: SnapshotWriter,
+        cells: usize,
+        all: Option<MemberSnapshotWriter>,
+    ) -> anyhow::Result<Self> {
+        let spread = writer.add_field(
+            "h_sd",
+            "m",
+            "standard deviation of the water depth over the ensemble members",
+        )?;
+        Ok(Self {
             writer,
+            spread,
             sum: State::dry(cells),
+            sum_sq_h: vec![0.0; cells],
             members: 0,
-        }
+            all,
+        })
     }
 
     fn clear(&mut self) {
-        for v in [&mut self.sum.h, &mut self.sum.qx, &mut self.sum.qy] {
+        for v in [
+            &mut self.sum.h,
+            &mut self.sum.qx,
+            &mut self.sum.qy,
+            &mut self.sum_sq_h,
+        ] {
             v.iter_mut().for_each(|x| *x = 0.0);
         }
         self.members = 0;
     }
 
-    fn add<R: Real>(&mut self, s: &State<R>) {
+    fn add<R: Real>(&mut self, t: f64, member: usize, s: &State<R>) -> anyhow::Result<()> {
         let pairs = [
             (&mut self.sum.h, &s.h),
             (&mut self.sum.qx, &s.qx),
@@ -201,7 +224,15 @@ impl MeanSnapshots {
                 .zip(v.iter())
                 .for_each(|(a, b)| *a += b.f64());
         }
+        self.sum_sq_h
+            .iter_mut()
+            .zip(&s.h)
+            .for_each(|(a, h)| *a += h.f64() * h.f64());
         self.members += 1;
+        if let Some(w) = &mut self.all {
+            w.write(t, member, s)?;
+        }
+        Ok(())
     }
 
     fn write(&mut self, t: f64) -> anyhow::Result<()> {
@@ -212,6 +243,14 @@ impl MeanSnapshots {
             qy: self.sum.qy.iter().map(|x| x / n).collect(),
         };
         self.writer.append(t, &mean)?;
+        // Population standard deviation (the members are the ensemble, not a sample of it).
+        let sd: Vec<f32> = self
+            .sum_sq_h
+            .iter()
+            .zip(&mean.h)
+            .map(|(sq, m)| (sq / n - m * m).max(0.0).sqrt() as f32)
+            .collect();
+        self.writer.write_field(self.spread, &sd)?;
         Ok(())
     }
 }

@@ -13,8 +13,8 @@ pub mod stats;
 
 use anyhow::Result;
 use basintwin_core::{Backend, OutputPlan, Real, State, Terrain};
-use basintwin_io::run_folder::{GAUGES_ENSEMBLE, RunFolder, TableWriter};
-use basintwin_io::{SnapshotMeta, SnapshotWriter};
+use basintwin_io::run_folder::{GAUGES_ENSEMBLE, MEMBER_SNAPSHOTS, RunFolder, TableWriter};
+use basintwin_io::{MemberSnapshotWriter, SnapshotMeta, SnapshotWriter};
 
 use crate::dispatch::{BackendChoice, BackendInput, MembersJob, dispatch_members};
 use crate::error::input;
@@ -170,9 +170,22 @@ impl EnsembleRun<'_> {
         let grid = &model.dem.grid;
         let writer =
             SnapshotWriter::create(self.folder.snapshots(), grid, &model.dem.bed_m, &meta, true)?;
+        let all = if sc.ensemble_output.all_members {
+            let path = self.folder.file(MEMBER_SNAPSHOTS);
+            let meta = SnapshotMeta {
+                title: format!("{} ({} ensemble members)", sc.name, self.spec.members),
+                ..meta
+            };
+            let (bed, n) = (&model.dem.bed_m, self.spec.members);
+            Some(MemberSnapshotWriter::create(
+                path, grid, bed, &meta, n, true,
+            )?)
+        } else {
+            None
+        };
         Ok(EnsembleRecorders {
             gauges,
-            mean: MeanSnapshots::new(writer, grid.cells()),
+            mean: MeanSnapshots::new(writer, grid.cells(), all)?,
             table,
             percentiles,
             progress: Progress::new(self.opts.quiet, self.opts.json, sc.duration_s),

@@ -30,6 +30,10 @@ use ndarray::{ArrayView1, ArrayView2, s};
 
 use crate::error::{IoError, space_hint};
 
+mod ensemble;
+
+pub use ensemble::MemberSnapshotWriter;
+
 #[allow(unsafe_code)]
 unsafe extern "C" {
     fn H5DSset_scale(dsid: hid_t, dimname: *const c_char) -> i32;
@@ -153,6 +157,8 @@ pub struct SnapshotWriter {
     /// Bed elevation (NaN outside the domain), for `eta`.
     bed: Vec<f32>,
     count: usize,
+    /// Fields added with [`SnapshotWriter::add_field`] (ensemble spread).
+    fields: Vec<Dataset>,
 }
 
 fn h5err(path: &Path, what: &str) -> impl Fn(hdf5::Error) -> IoError {
@@ -425,6 +431,7 @@ impl SnapshotWriter {
             ny,
             bed,
             count: 0,
+            fields: Vec::new(),
         })
     }
 
@@ -493,6 +500,7 @@ impl SnapshotWriter {
             ny,
             bed: bed_m.iter().map(|&z| z as f32).collect(),
             count: keep,
+            fields: Vec::new(),
         })
     }
 

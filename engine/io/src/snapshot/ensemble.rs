@@ -1,0 +1,251 @@
+//! Snapshots of ensemble runs: extra fields beside a snapshot's own (the spread of the depth
+//! over the members, next to the mean state), and every member's fields in one file with a
+//! `member` dimension (`h`, `u`, `v`, `eta` as `(time, member, y, x)`), which xarray opens as
+//! a 4D dataset.
+
+use std::path::{Path, PathBuf};
+
+use basintwin_core::{Grid, Real, State};
+use hdf5::{Dataset, File, Group};
+use ndarray::{ArrayView2, s};
+
+use super::{
+    Axes, SnapshotMeta, SnapshotWriter, VARIABLES, attach_scale, check_target, chunk_2d,
+    create_axes, create_bed, create_crs, h5err, nan_fill_attr, scale_err, set_scale,
+    snapshot_value, str_attr, write_global_attributes,
+};
+use crate::error::IoError;
+
+/// A `(time, y, x)` float32 variable on the file's axes.
+fn field(
+    root: &Group,
+    (nx, ny): (usize, usize),
+    time: &Dataset,
+    (name, units, long): (&str, &str, &str),
+    path: &Path,
+) -> Result<Dataset, IoError> {
+    let ds = root
+        .new_dataset::<f32>()
+        .shape((0.., ny, nx))
+        .chunk((1, chunk_2d(nx, ny).0, nx))
+        .shuffle()
+        .deflate(super::DEFLATE_LEVEL)
+        .fill_value(f32::NAN)
+        .create(name)
+        .map_err(h5err(path, &format!("creating {name}")))?;
+    str_attr(&ds, "units", units, path)?;
+    str_attr(&ds, "long_name", long, path)?;
+    str_attr(&ds, "grid_mapping", "crs", path)?;
+    nan_fill_attr(&ds, path)?;
+    let x = root.dataset("x").map_err(h5err(path, "opening x"))?;
+    let y = root.dataset("y").map_err(h5err(path, "opening y"))?;
+    attach_scale(&ds, time, 0).map_err(scale_err(path))?;
+    attach_scale(&ds, &y, 1).map_err(scale_err(path))?;
+    attach_scale(&ds, &x, 2).map_err(scale_err(path))?;
+    Ok(ds)
+}
+
+impl SnapshotWriter {
+    /// Adds a `(time, y, x)` field written with [`SnapshotWriter::write_field`] after each
+    /// `append`; returns its number.
+    pub fn add_field(
+        &mut self,
+        name: &str,
+        units: &str,
+        long_name: &str,
+    ) -> Result<usize, IoError> {
+        let shape = (self.nx, self.ny);
+        let ds = field(
+            &self.file,
+            shape,
+            &self.time,
+            (name, units, long_name),
+            &self.path,
+        )?;
+        self.fields.push(ds);
+        Ok(self.fields.len() - 1)
+    }
+
+    /// Writes field `index` (core order, NaN outside the domain) of the last appended snapshot.
+    pub fn write_field(&mut self, index: usize, values: &[f32]) -> Result<(), IoError> {
+        let (nx, ny, k, path) = (self.nx, self.ny, self.count, self.path.clone());
+        let Some(ds) = self.fields.get(index).filter(|_| k > 0) else {
+            return Err(IoError::Invalid {
+                path,
+                what: format!("no field {index} or no snapshot to add it to"),
+            });
+        };
+        let values: Vec<f32> = values
+            .iter()
+            .zip(&self.bed)
+            .map(|(&v, z)| if z.is_nan() { f32::NAN } else { v })
+            .collect();
+        let view = ArrayView2::from_shape((ny, nx), &values).map_err(|e| IoError::Write {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        ds.resize((k, ny, nx))
+            .map_err(h5err(&path, "growing a field"))?;
+        ds.write_slice(view, s![k - 1, .., ..])
+            .map_err(h5err(&path, "writing a field"))?;
+        self.file.flush().map_err(h5err(&path, "flushing"))
+    }
+}
+
+/// Every member's snapshots in one file: `h`, `u`, `v`, `eta` as `(time, member, y, x)`.
+#[derive(Debug)]
+pub struct MemberSnapshotWriter {
+    path: PathBuf,
+    file: File,
+    time: Dataset,
+    vars: Vec<Dataset>,
+    members: usize,
+    nx: usize,
+    ny: usize,
+    bed: Vec<f32>,
+    count: usize,
+}
+
+impl MemberSnapshotWriter {
+    /// Creates `path` for `members` members of a run on `grid`.
+    pub fn create(
+        path: impl AsRef<Path>,
+        grid: &Grid,
+        bed_m: &[f64],
+        meta: &SnapshotMeta,
+        members: usize,
+        overwrite: bool,
+    ) -> Result<Self, IoError> {
+        let path = path.as_ref();
+        check_target(path, grid, bed_m, overwrite)?;
+        let file = File::create(path).map_err(h5err(path, "creating the file"))?;
+        let root: &Group = &file;
+        let start = meta
+            .start
+            .clone()
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+        let axes = create_axes(root, grid, &start, path)?;
+        create_crs(root, grid, path)?;
+        let bed: Vec<f32> = bed_m.iter().map(|&z| z as f32).collect();
+        create_bed(root, grid, &bed, &axes, path)?;
+        let member = member_axis(root, members, path)?;
+        let vars = VARIABLES
+            .iter()
+            .map(|v| member_variable(root, grid, &axes, &member, members, *v, path))
+            .collect::<Result<Vec<_>, _>>()?;
+        write_global_attributes(root, meta, &start, path)?;
+        file.flush().map_err(h5err(path, "flushing"))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            time: axes.time,
+            vars,
+            members,
+            nx: grid.nx,
+            ny: grid.ny,
+            bed,
+            count: 0,
+        })
+    }
+
+    /// Writes member `member`'s state at `time_s`; member 0 starts a new snapshot.
+    pub fn write<R: Real>(
+        &mut self,
+        time_s: f64,
+        member: usize,
+        state: &State<R>,
+    ) -> Result<(), IoError> {
+        let (nx, ny, path) = (self.nx, self.ny, self.path.clone());
+        if member >= self.members || state.cells() != nx * ny {
+            return Err(IoError::Invalid {
+                path,
+                what: format!(
+                    "member {member} of {} or a state of {} cells",
+                    self.members,
+                    state.cells()
+                ),
+            });
+        }
+        if member == 0 {
+            self.count += 1;
+            self.time
+                .resize(self.count)
+                .map_err(h5err(&path, "growing time"))?;
+            self.time
+                .write_slice(&[time_s], s![self.count - 1..self.count])
+                .map_err(h5err(&path, "writing time"))?;
+            for v in &self.vars {
+                v.resize((self.count, self.members, ny, nx))
+                    .map_err(h5err(&path, "growing a variable"))?;
+            }
+        }
+        let k = self.count.saturating_sub(1);
+        for (vi, v) in self.vars.iter().enumerate() {
+            let values: Vec<f32> = (0..nx * ny)
+                .map(|c| snapshot_value(vi, state, &self.bed, c))
+                .collect();
+            let view = ArrayView2::from_shape((ny, nx), &values).map_err(|e| IoError::Write {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+            v.write_slice(view, s![k, member, .., ..])
+                .map_err(h5err(&path, "writing a member"))?;
+        }
+        if member + 1 == self.members {
+            self.file.flush().map_err(h5err(&path, "flushing"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The `member` coordinate: 0, 1, ... as a dimension scale.
+fn member_axis(root: &Group, members: usize, path: &Path) -> Result<Dataset, IoError> {
+    let ids: Vec<i32> = (0..members as i32).collect();
+    let ds = root
+        .new_dataset::<i32>()
+        .shape(members)
+        .create("member")
+        .map_err(h5err(path, "creating member"))?;
+    ds.write(&ids).map_err(h5err(path, "writing member"))?;
+    str_attr(
+        &ds,
+        "long_name",
+        "ensemble member (0: unperturbed control when the ensemble has one)",
+        path,
+    )?;
+    set_scale(&ds, "member").map_err(scale_err(path))?;
+    Ok(ds)
+}
+
+fn member_variable(
+    root: &Group,
+    grid: &Grid,
+    axes: &Axes,
+    member: &Dataset,
+    members: usize,
+    (name, units, long, std): (&str, &str, &str, Option<&str>),
+    path: &Path,
+) -> Result<Dataset, IoError> {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let ds = root
+        .new_dataset::<f32>()
+        .shape((0.., members, ny, nx))
+        .chunk((1, 1, chunk_2d(nx, ny).0, nx))
+        .shuffle()
+        .deflate(super::DEFLATE_LEVEL)
+        .fill_value(f32::NAN)
+        .create(name)
+        .map_err(h5err(path, &format!("creating {name}")))?;
+    str_attr(&ds, "units", units, path)?;
+    str_attr(&ds, "long_name", long, path)?;
+    if let Some(std) = std {
+        str_attr(&ds, "standard_name", std, path)?;
+    }
+    str_attr(&ds, "grid_mapping", "crs", path)?;
+    nan_fill_attr(&ds, path)?;
+    attach_scale(&ds, &axes.time, 0).map_err(scale_err(path))?;
+    attach_scale(&ds, member, 1).map_err(scale_err(path))?;
+    attach_scale(&ds, &axes.y, 2).map_err(scale_err(path))?;
+    attach_scale(&ds, &axes.x, 3).map_err(scale_err(path))?;
+    Ok(ds)
+}
