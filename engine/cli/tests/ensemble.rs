@@ -260,3 +260,67 @@ fn bad_ensemble_input_is_refused_with_its_line() {
         text(&o)
     );
 }
+
+/// On the GPU (lavapipe in CI) an ensemble states each member's device memory, and its control
+/// member ends where the GPU's deterministic run does.
+#[test]
+fn a_gpu_ensemble_states_its_memory_per_member() {
+    let probe = bin()
+        .arg("bench")
+        .args(["--backend", "gpu", "--size", "8", "--steps", "1"])
+        .output()
+        .unwrap();
+    if !probe.status.success() {
+        let required = std::env::var("BASINTWIN_REQUIRE_GPU").is_ok_and(|v| v == "1");
+        assert!(!required, "BASINTWIN_REQUIRE_GPU=1 but: {}", text(&probe));
+        eprintln!("skipped: no GPU adapter");
+        return;
+    }
+    let d = tmpdir("ens-gpu");
+    let sc = ensemble(&d, &[("duration_s = 2400", "duration_s = 1200")]);
+    let out = d.join("out");
+    run(&sc, &out, &["--backend", "gpu", "--members", "2"]);
+    let e = summary(&out).ensemble.unwrap();
+    let bytes = e.device_bytes_per_member.unwrap();
+    // h, q, the bed, roughness, maxima and the scheme's face arrays: tens of bytes per cell.
+    let per_cell = bytes as f64 / (400.0 * 150.0);
+    assert!(
+        (20.0..400.0).contains(&per_cell),
+        "{per_cell} bytes per cell"
+    );
+    run(
+        &sc,
+        &d.join("member0"),
+        &["--backend", "gpu", "--member", "0"],
+    );
+    let table = std::fs::read_to_string(out.join("gauges_ensemble.csv")).unwrap();
+    let gauges = std::fs::read_to_string(d.join("member0/gauges.csv")).unwrap();
+    let last = |t: &str, col: usize| {
+        t.lines()
+            .last()
+            .unwrap()
+            .split(',')
+            .nth(col)
+            .unwrap()
+            .to_string()
+    };
+    // Two members: with member 0's level from its single GPU run, member 1's follows from
+    // the mean, and p10 and p90 from both (to the table's six decimals).
+    let num = |t: &str, col: usize| -> f64 { last(t, col).parse().unwrap() };
+    let (p10, p90, mean, l0) = (
+        num(&table, 1),
+        num(&table, 3),
+        num(&table, 4),
+        num(&gauges, 2),
+    );
+    let l1 = 2.0 * mean - l0;
+    let (a, b) = (l0.min(l1), l0.max(l1));
+    assert!(
+        (p10 - (a + 0.1 * (b - a))).abs() < 3e-6,
+        "{p10} from {l0}, {l1}"
+    );
+    assert!(
+        (p90 - (a + 0.9 * (b - a))).abs() < 3e-6,
+        "{p90} from {l0}, {l1}"
+    );
+}

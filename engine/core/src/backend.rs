@@ -37,6 +37,11 @@ pub trait Backend {
     fn finish_advance(&mut self) -> Result<()> {
         Ok(())
     }
+    /// Device memory the backend holds (bytes), where it has its own (the GPU's buffers): what
+    /// each ensemble member costs there. `None`: host memory only.
+    fn device_bytes(&self) -> Option<u64> {
+        None
+    }
     /// Whether `start_advance` returns before the work is done (and `capture_state` is used).
     fn overlaps_outputs(&self) -> bool {
         false

@@ -517,6 +517,11 @@ impl GpuBackend {
         self.buffer(name).map_err(Self::runtime)
     }
 
+    /// The device memory this backend's buffers take (bytes): an ensemble's memory per member.
+    pub fn device_bytes(&self) -> u64 {
+        self.buffers.values().map(wgpu::Buffer::size).sum()
+    }
+
     /// The module's bindings and the buffers bound to them, for tests:
     /// (name, binding, buffer size, usage).
     #[cfg(test)]
@@ -957,6 +962,10 @@ impl Backend for GpuBackend {
 
     fn overlaps_outputs(&self) -> bool {
         true
+    }
+
+    fn device_bytes(&self) -> Option<u64> {
+        Some(GpuBackend::device_bytes(self))
     }
 
     fn capture_state(&mut self) -> basintwin_core::Result<()> {

@@ -93,6 +93,14 @@ impl GpuContext {
         })
     }
 
+    /// Runs `f` (which creates buffers) and says whether the device ran out of memory meanwhile.
+    pub fn out_of_memory_check<T>(&self, f: impl FnOnce() -> T) -> (T, Option<String>) {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let out = f();
+        let error = pollster::block_on(scope.pop()).map(|e| e.to_string());
+        (out, error)
+    }
+
     /// Names of every adapter this machine offers.
     pub fn list() -> Vec<String> {
         let instance =

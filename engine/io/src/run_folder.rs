@@ -245,6 +245,9 @@ pub struct EnsembleSummary {
     pub gauges: Vec<GaugeProbability>,
     /// Every member's steps and water budget.
     pub member_runs: Vec<MemberRun>,
+    /// The device memory each member takes (GPU runs), bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_bytes_per_member: Option<u64>,
 }
 
 /// A gauge over the ensemble.

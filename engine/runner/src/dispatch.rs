@@ -138,12 +138,41 @@ pub fn dispatch_members<J: MembersJob>(
                 return job.run(Vec::<basintwin_gpu::GpuBackend>::new());
             };
             let ctx = context(first)?;
-            let members = all(inputs, |k, i| {
-                gpu(ctx.clone(), i, |t| job.initial_state(k, t))
-            })?;
+            let mut members = Vec::with_capacity(inputs.len());
+            for (k, i) in inputs.iter().enumerate() {
+                let (b, oom) =
+                    ctx.out_of_memory_check(|| gpu(ctx.clone(), i, |t| job.initial_state(k, t)));
+                if let Some(e) = oom {
+                    return Err(out_of_memory(first, &members, k, inputs.len(), &e));
+                }
+                members.push(b?);
+            }
             job.run(members)
         }
     }
+}
+
+/// The adapter could not hold member `k`: how much each member takes and how many fit.
+fn out_of_memory(
+    inp: &BackendInput<'_>,
+    built: &[basintwin_gpu::GpuBackend],
+    k: usize,
+    n: usize,
+    e: &str,
+) -> anyhow::Error {
+    let per = built.first().map(|b| b.device_bytes() as f64 / 1e6);
+    let each = per
+        .map(|mb| format!(" (each member takes {mb:.0} MB of device memory)"))
+        .unwrap_or_default();
+    let advice = if k == 0 {
+        "the model does not fit even once: run it on the CPU".to_string()
+    } else {
+        format!("run at most {k} members (--members {k}) or on the CPU")
+    };
+    input(format!(
+        "{}--backend gpu: the adapter ran out of memory at member {k} of {n}{each}: {advice} ({e})",
+        inp.context
+    ))
 }
 
 fn cpu<R: Real>(

@@ -215,5 +215,12 @@ impl EnsembleRun<'_> {
             sc.duration_s,
             sc.output_dir.display()
         );
+        if let Some(bytes) = members.first().and_then(|b| b.device_bytes()) {
+            eprintln!(
+                "  device memory: {:.1} MB per member, {:.1} MB in all",
+                bytes as f64 / 1e6,
+                (bytes * members.len() as u64) as f64 / 1e6
+            );
+        }
     }
 }

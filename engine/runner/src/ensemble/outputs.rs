@@ -210,6 +210,7 @@ fn ensemble_summary<B: Backend>(
                 mass_balance: MassBalance::from(&b.ledger()),
             })
             .collect(),
+        device_bytes_per_member: members.first().and_then(|b| b.device_bytes()),
     }
 }
 
