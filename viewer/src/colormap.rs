@@ -9,16 +9,24 @@ pub enum ColorMode {
     Depth,
     Speed,
     Hazard,
+    /// An ensemble run's probability that the maximum depth exceeds a depth (0..1).
+    Exceedance,
 }
 
 impl ColorMode {
-    pub const ALL: [ColorMode; 3] = [ColorMode::Depth, ColorMode::Speed, ColorMode::Hazard];
+    pub const ALL: [ColorMode; 4] = [
+        ColorMode::Depth,
+        ColorMode::Speed,
+        ColorMode::Hazard,
+        ColorMode::Exceedance,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             ColorMode::Depth => "depth",
             ColorMode::Speed => "speed",
             ColorMode::Hazard => "hazard",
+            ColorMode::Exceedance => "exceedance",
         }
     }
 
@@ -62,12 +70,24 @@ fn ramp(stops: &[[u8; 3]], f: f32) -> [u8; 3] {
     std::array::from_fn(|c| (f32::from(a[c]) * (1.0 - w) + f32::from(b[c]) * w).round() as u8)
 }
 
+/// Probability: pale lilac to deep purple (ColorBrewer "Purples"), apart from the water's blues
+/// and the terrain's greens and browns.
+const PROBABILITY_RAMP: [[u8; 3]; 5] = [
+    [218, 218, 235],
+    [188, 189, 220],
+    [128, 125, 186],
+    [84, 39, 143],
+    [63, 0, 125],
+];
+
 /// The water colour (sRGB) of a cell with depth `h` (m) and speed `speed` (m/s); `max` is the
 /// top of the legend of the continuous modes.
 pub fn water_srgb(mode: ColorMode, h: f32, speed: f32, max: f32) -> [u8; 3] {
     match mode {
         ColorMode::Depth => ramp(&DEPTH_RAMP, h / max.max(1e-6)),
         ColorMode::Speed => ramp(&SPEED_RAMP, speed / max.max(1e-6)),
+        // `h` is the probability here.
+        ColorMode::Exceedance => ramp(&PROBABILITY_RAMP, h),
         ColorMode::Hazard => {
             let hr = h * (speed + 0.5);
             HAZARD_CLASSES
@@ -84,6 +104,13 @@ pub fn is_water_like(rgb: [u8; 3]) -> bool {
     let [r, g, b] = rgb.map(i32::from);
     // Blue dominates clearly: no terrain colour (greens, browns, greys, white) does this.
     b > r + 40 && b > g + 5
+}
+
+/// Whether an sRGB colour is purple like the probability ramp (red and blue over green), as
+/// the screenshot tests of an ensemble's exceedance map count them.
+pub fn is_probability_like(rgb: [u8; 3]) -> bool {
+    let [r, g, b] = rgb.map(i32::from);
+    b > g + 30 && r > g + 10
 }
 
 /// Terrain colour (sRGB) by elevation fraction `f` in 0..1 (lowland green, hills brown, tops

@@ -12,6 +12,8 @@ use basintwin_io::run_folder::RunFolder;
 use basintwin_io::{SnapshotFields, SnapshotReader};
 use bevy::prelude::Resource;
 
+use crate::ensemble::EnsembleData;
+
 /// Below this depth (m) a cell is drawn dry.
 pub const WET_M: f32 = 0.01;
 
@@ -81,6 +83,8 @@ pub struct RunData {
     /// the snapshots as they arrive.
     gauges_from_csv: bool,
     cache: BTreeMap<usize, Arc<Frame>>,
+    /// An ensemble run's exceedance maps and gauge bands (the snapshots are its mean).
+    pub ensemble: Option<EnsembleData>,
 }
 
 /// The snapshot file of a run folder (which may not exist yet) or the file itself.
@@ -123,12 +127,14 @@ impl RunData {
             gauges: Vec::new(),
             gauges_from_csv: false,
             cache: BTreeMap::new(),
+            ensemble: None,
         };
         run.gauges = run.load_gauges(scenario)?;
         run.gauges_from_csv = run.read_gauges_csv()?;
         if !run.gauges_from_csv {
             run.sample_gauges()?;
         }
+        run.load_ensemble()?;
         Ok(run)
     }
 
@@ -206,9 +212,25 @@ impl RunData {
                 self.gauges = self.load_gauges(None)?;
             }
             self.gauges_from_csv = self.read_gauges_csv()?;
-            return Ok(self.gauges_from_csv);
+            self.load_ensemble()?;
+            return Ok(self.gauges_from_csv || self.ensemble.is_some());
         }
         Ok(false)
+    }
+
+    /// An ensemble run's maps and bands; its gauges' lines become the ensemble mean.
+    fn load_ensemble(&mut self) -> Result<()> {
+        let names: Vec<String> = self.gauges.iter().map(|g| g.name.clone()).collect();
+        self.ensemble = EnsembleData::load(&self.dir, &names, self.nx * self.ny)?;
+        if let Some(e) = &self.ensemble {
+            for (g, band) in self.gauges.iter_mut().zip(&e.bands) {
+                if let Some(b) = band {
+                    g.series = b.points.iter().map(|p| (p[0], p[3])).collect();
+                }
+            }
+            self.gauges_from_csv = self.gauges_from_csv || e.bands.iter().any(Option::is_some);
+        }
+        Ok(())
     }
 
     fn load_gauges(&self, scenario: Option<&Path>) -> Result<Vec<Gauge>> {

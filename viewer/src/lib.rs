@@ -10,6 +10,7 @@ pub mod camera;
 pub mod capture;
 pub mod colormap;
 pub mod data;
+pub mod ensemble;
 pub mod gauges;
 pub mod mesh;
 pub mod source;
@@ -43,6 +44,8 @@ pub struct ViewSettings {
     pub legend_max: f32,
     pub exaggeration: f32,
     pub arrows: bool,
+    /// Of an ensemble run, the exceedance map shown (index into its depths).
+    pub exceedance: usize,
 }
 
 /// The world frame of the run and the entity the terrain and water hang from (its scale is
@@ -60,6 +63,8 @@ pub struct Options {
     pub legend_max: Option<f32>,
     pub exaggeration: Option<f32>,
     pub arrows: bool,
+    /// An ensemble run's exceedance map to show (its depth, m; default: the first).
+    pub exceedance_depth: Option<f64>,
     /// Start at this simulated time (s).
     pub time: Option<f64>,
     /// Start at this viewpoint.
@@ -127,6 +132,7 @@ pub fn app(mut run: RunData, opts: Options) -> Result<App> {
             run.dir.display()
         ));
     }
+    let exceedance = exceedance_index(&run, &opts)?;
     let headless = opts.screenshot.is_some() || opts.bench_frames.is_some();
     let mut app = App::new();
     add_window_and_render(
@@ -187,6 +193,7 @@ pub fn app(mut run: RunData, opts: Options) -> Result<App> {
         legend_max,
         exaggeration,
         arrows: opts.arrows,
+        exceedance,
     })
     .insert_resource(Viewpoints(viewpoints))
     .insert_resource(timeline)
@@ -277,6 +284,28 @@ fn world_frame(run: &RunData) -> Geo {
 }
 
 /// The index of the viewpoint named by `--viewpoint` (the first without one).
+/// Which of an ensemble run's exceedance maps to show; the exceedance colours need one.
+fn exceedance_index(run: &RunData, opts: &Options) -> Result<usize> {
+    let depths = run.ensemble.as_ref().map(|e| e.depths_m.as_slice());
+    match (depths, opts.exceedance_depth) {
+        (None, _) if opts.color_mode == ColorMode::Exceedance => Err(anyhow!(
+            "--color exceedance: {} is not an ensemble run (no exceedance maps)",
+            run.dir.display()
+        )),
+        (None, Some(d)) => Err(anyhow!(
+            "--exceedance-depth {d}: {} is not an ensemble run",
+            run.dir.display()
+        )),
+        (Some(ds), Some(d)) => ds
+            .iter()
+            .position(|&x| (x - d).abs() < 1e-9)
+            .ok_or_else(|| {
+                anyhow!("--exceedance-depth {d}: the run has exceedance maps for {ds:?} m")
+            }),
+        _ => Ok(0),
+    }
+}
+
 fn start_viewpoint(viewpoints: &[Viewpoint], name: Option<&str>) -> Result<usize> {
     let Some(name) = name else { return Ok(0) };
     viewpoints

@@ -53,9 +53,12 @@ struct Cli {
     width: u32,
     #[arg(long, default_value_t = 720)]
     height: u32,
-    /// Water colour: depth, speed or hazard.
+    /// Water colour: depth, speed, hazard, or (an ensemble run) exceedance.
     #[arg(long, default_value = "depth")]
     color: String,
+    /// With --color exceedance: the depth (m) of the exceedance map shown (default: the first).
+    #[arg(long, value_name = "M")]
+    exceedance_depth: Option<f64>,
     /// Top of the colour bar (m or m/s; default: from the run).
     #[arg(long)]
     legend_max: Option<f32>,
@@ -115,7 +118,7 @@ fn start(cli: Cli) -> Result<ExitCode> {
     let input = |m: String| anyhow!(InputError(m));
     let color_mode = ColorMode::parse(&cli.color).ok_or_else(|| {
         input(format!(
-            "--color {}: expected depth, speed or hazard",
+            "--color {}: expected depth, speed, hazard or exceedance",
             cli.color
         ))
     })?;
@@ -199,6 +202,7 @@ fn start(cli: Cli) -> Result<ExitCode> {
         legend_max: cli.legend_max,
         exaggeration: cli.exaggeration,
         arrows: cli.arrows,
+        exceedance_depth: cli.exceedance_depth,
         time: cli.time,
         viewpoint: cli.viewpoint,
         viewpoints,

@@ -4,7 +4,7 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{HLine, Line, Plot, VLine};
+use egui_plot::{HLine, Line, Plot, Polygon, VLine};
 
 use crate::Basin;
 use crate::ViewSettings;
@@ -61,11 +61,11 @@ fn interface(
     let t = timeline.clock_s;
     timeline_panel(&mut root, &run, &mut timeline, &status);
     gauge_panel(&mut root, &run, &timeline, t);
-    display_panel(&mut root, &mut settings, &viewpoints, &mut goto);
+    display_panel(&mut root, &run, &mut settings, &viewpoints, &mut goto);
     // The 3D view fills what the panels leave.
     let central = root.available_rect_before_wrap();
     fit_viewport(&mut camera, central, ctx.pixels_per_point());
-    legend(&ctx, &settings, central);
+    legend(&ctx, &run, &settings, central);
     gauge_labels(
         &ctx,
         &run,
@@ -203,6 +203,9 @@ fn gauge_panel(root: &mut egui::Ui, run: &RunData, timeline: &Timeline, t: f64) 
                         .x_axis_label("h")
                         .y_axis_label("level (m)")
                         .show(ui, |p| {
+                            if let Some(b) = band(run, k, t) {
+                                p.polygon(b);
+                            }
                             p.line(
                                 Line::new("level", pts)
                                     .color(egui::Color32::from_rgb(40, 110, 220)),
@@ -221,9 +224,26 @@ fn gauge_panel(root: &mut egui::Ui, run: &RunData, timeline: &Timeline, t: f64) 
         });
 }
 
+/// Gauge `k`'s percentile band up to `t` (an ensemble run), drawn under its mean level.
+fn band(run: &RunData, k: usize, t: f64) -> Option<Polygon<'static>> {
+    let b = run.ensemble.as_ref()?.bands.get(k)?.as_ref()?;
+    let shown: Vec<&[f64; 4]> = b.points.iter().take_while(|p| p[0] <= t + 1e-6).collect();
+    let mut outline: Vec<[f64; 2]> = shown.iter().map(|p| [p[0] / 3600.0, p[2]]).collect();
+    outline.extend(shown.iter().rev().map(|p| [p[0] / 3600.0, p[1]]));
+    (outline.len() >= 4).then(|| {
+        Polygon::new(b.label.clone(), outline)
+            .fill_color(egui::Color32::from_rgba_unmultiplied(40, 110, 220, 60))
+            .stroke(egui::Stroke::new(
+                0.5,
+                egui::Color32::from_rgb(40, 110, 220),
+            ))
+    })
+}
+
 /// Water colour, legend top, vertical exaggeration, arrows and viewpoints.
 fn display_panel(
     root: &mut egui::Ui,
+    run: &RunData,
     settings: &mut ViewSettings,
     viewpoints: &Viewpoints,
     goto: &mut GoTo,
@@ -234,9 +254,20 @@ fn display_panel(
             ui.heading("Display");
             ui.label("Water colour");
             for m in ColorMode::ALL {
-                ui.radio_value(&mut settings.color_mode, m, m.label());
+                if m != ColorMode::Exceedance || run.ensemble.is_some() {
+                    ui.radio_value(&mut settings.color_mode, m, m.label());
+                }
             }
-            if settings.color_mode != ColorMode::Hazard {
+            if let Some(e) = run
+                .ensemble
+                .as_ref()
+                .filter(|_| settings.color_mode == ColorMode::Exceedance)
+            {
+                ui.label(format!("max depth over {} members above", e.members));
+                for (k, d) in e.depths_m.iter().enumerate() {
+                    ui.radio_value(&mut settings.exceedance, k, format!("{d} m"));
+                }
+            } else if settings.color_mode != ColorMode::Hazard {
                 let unit = if settings.color_mode == ColorMode::Depth {
                     "m"
                 } else {
@@ -338,8 +369,9 @@ fn gauge_labels(
     }
 }
 
-/// The legend: a colour bar in metres (or m/s), or the hazard classes.
-fn legend(ctx: &egui::Context, settings: &ViewSettings, view: egui::Rect) {
+/// The legend: a colour bar in metres (or m/s), the hazard classes, or an ensemble's
+/// probability.
+fn legend(ctx: &egui::Context, run: &RunData, settings: &ViewSettings, view: egui::Rect) {
     egui::Area::new(egui::Id::new("legend"))
         .pivot(egui::Align2::LEFT_BOTTOM)
         .fixed_pos(view.left_bottom() + egui::vec2(10.0, -10.0))
@@ -372,6 +404,16 @@ fn legend(ctx: &egui::Context, settings: &ViewSettings, view: egui::Rect) {
                                 lo = upper;
                             }
                         }
+                        ColorMode::Exceedance => {
+                            let d = run
+                                .ensemble
+                                .as_ref()
+                                .and_then(|e| e.depths_m.get(settings.exceedance))
+                                .copied()
+                                .unwrap_or(0.0);
+                            ui.label(format!("Probability that the maximum depth exceeds {d} m"));
+                            colour_bar(ui, ColorMode::Exceedance, 1.0, "");
+                        }
                         mode => {
                             let (title, unit) = if mode == ColorMode::Depth {
                                 ("Water depth", "m")
@@ -379,34 +421,38 @@ fn legend(ctx: &egui::Context, settings: &ViewSettings, view: egui::Rect) {
                                 ("Speed", "m/s")
                             };
                             ui.label(title);
-                            let (w, h) = (220.0, 16.0);
-                            let (rect, _) =
-                                ui.allocate_exact_size(egui::vec2(w, h), egui::Sense::hover());
-                            let n = 64;
-                            for k in 0..n {
-                                let f0 = k as f32 / n as f32;
-                                let v = (f0 + 0.5 / n as f32) * settings.legend_max;
-                                let rgb = water_srgb(mode, v, v, settings.legend_max);
-                                let r = egui::Rect::from_min_size(
-                                    rect.min + egui::vec2(f0 * w, 0.0),
-                                    egui::vec2(w / n as f32 + 0.5, h),
-                                );
-                                ui.painter().rect_filled(r, 0.0, c32(rgb));
-                            }
-                            ui.horizontal(|ui| {
-                                ui.set_width(w);
-                                let ticks = 5;
-                                for k in 0..=ticks {
-                                    let v = settings.legend_max * k as f32 / ticks as f32;
-                                    ui.label(format!("{v:.1}"));
-                                    if k < ticks {
-                                        ui.add_space((w / ticks as f32 - 26.0).max(2.0));
-                                    }
-                                }
-                                ui.label(format!(" {unit}"));
-                            });
+                            colour_bar(ui, mode, settings.legend_max, unit);
                         }
                     }
                 });
         });
+}
+
+/// A colour bar from 0 to `max` with six ticks.
+fn colour_bar(ui: &mut egui::Ui, mode: ColorMode, max: f32, unit: &str) {
+    let (w, h) = (220.0, 16.0);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(w, h), egui::Sense::hover());
+    let n = 64;
+    for k in 0..n {
+        let f0 = k as f32 / n as f32;
+        let v = (f0 + 0.5 / n as f32) * max;
+        let rgb = water_srgb(mode, v, v, max);
+        let r = egui::Rect::from_min_size(
+            rect.min + egui::vec2(f0 * w, 0.0),
+            egui::vec2(w / n as f32 + 0.5, h),
+        );
+        ui.painter().rect_filled(r, 0.0, c32(rgb));
+    }
+    ui.horizontal(|ui| {
+        ui.set_width(w);
+        let ticks = 5;
+        for k in 0..=ticks {
+            let v = max * k as f32 / ticks as f32;
+            ui.label(format!("{v:.1}"));
+            if k < ticks {
+                ui.add_space((w / ticks as f32 - 26.0).max(2.0));
+            }
+        }
+        ui.label(format!(" {unit}"));
+    });
 }

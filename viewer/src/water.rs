@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 
-use crate::colormap::{linear, water_srgb};
+use crate::colormap::{ColorMode, linear, water_srgb};
 use crate::data::{Frame, RunData, WET_M};
 use crate::mesh::{MeshData, Patch, surface};
 use crate::terrain::Chunks;
@@ -145,6 +145,14 @@ pub fn water_mesh(
     settings: &ViewSettings,
     patch: Patch,
 ) -> MeshData {
+    if settings.color_mode == ColorMode::Exceedance
+        && let Some(p) = run
+            .ensemble
+            .as_ref()
+            .and_then(|e| e.exceedance.get(settings.exceedance))
+    {
+        return exceedance_mesh(run, basin, frame, p, patch);
+    }
     let nx = run.nx;
     let (z, h) = (&run.z, &frame.h);
     let wet = |c: usize| h[c].is_finite() && h[c] > WET_M;
@@ -176,6 +184,45 @@ pub fn water_mesh(
         )
     };
     let keep = |corners: [(usize, usize); 4]| corners.iter().any(|&(i, j)| wet(j * nx + i));
+    surface(&basin.geo, patch, &height, &color, &keep, None)
+}
+
+/// An ensemble's exceedance probability over `patch`: a surface over every cell some member
+/// floods beyond the depth, coloured by the probability, at the mean water level (or just
+/// above the bed where the mean is dry).
+fn exceedance_mesh(
+    run: &RunData,
+    basin: &Basin,
+    frame: &Frame,
+    p: &[f32],
+    patch: Patch,
+) -> MeshData {
+    let nx = run.nx;
+    let (z, h) = (&run.z, &frame.h);
+    let hit = |c: usize| p[c].is_finite() && p[c] > 0.0;
+    if !(patch.j0..=patch.j1).any(|j| (patch.i0..=patch.i1).any(|i| hit(j * nx + i))) {
+        return MeshData::default();
+    }
+    let sink = (0.1f64).max(patch.stride as f64 * run.dx.abs() * 0.02) as f32;
+    let height = |i: usize, j: usize| {
+        let c = j * nx + i;
+        let zc = z[c];
+        if !zc.is_finite() {
+            return None;
+        }
+        let above = if h[c].is_finite() {
+            h[c].max(0.05)
+        } else {
+            0.05
+        };
+        Some(if hit(c) { zc + above } else { zc - sink })
+    };
+    let color = |i: usize, j: usize| {
+        let c = j * nx + i;
+        let pc = if hit(c) { p[c] } else { 0.0 };
+        linear(water_srgb(ColorMode::Exceedance, pc, 0.0, 1.0), WATER_ALPHA)
+    };
+    let keep = |corners: [(usize, usize); 4]| corners.iter().any(|&(i, j)| hit(j * nx + i));
     surface(&basin.geo, patch, &height, &color, &keep, None)
 }
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use basintwin_viewer::colormap::{ColorMode, is_water_like, water_srgb};
+use basintwin_viewer::colormap::{ColorMode, is_probability_like, is_water_like, water_srgb};
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("basintwin-viewer-{}-{name}", std::process::id()));
@@ -49,8 +49,13 @@ fn dam_break_run(dir: &Path) {
 
 /// Renders the run at time `t`; None when there is no adapter (and none is required).
 fn screenshot(run: &Path, t: f64, png: &Path) -> Option<image::RgbImage> {
+    screenshot_with(run, t, png, &[])
+}
+
+fn screenshot_with(run: &Path, t: f64, png: &Path, extra: &[&str]) -> Option<image::RgbImage> {
     let out = viewer()
         .arg(run)
+        .args(extra)
         .args([
             "--time",
             &t.to_string(),
@@ -203,10 +208,102 @@ fn bad_input_is_refused_with_exit_code_2() {
             "--legend-max 0",
         ),
     ];
+    // A single run has no exceedance maps.
+    let single = d.join("single");
+    dam_break_run(&single);
+    let out = viewer()
+        .arg(&single)
+        .args(["--color", "exceedance"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is not an ensemble run"), "{err}");
     for (args, want) in cases {
         let out = viewer().args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+/// examples/valley_ensemble.toml, 4 members over 40 minutes, written to `dir`.
+fn ensemble_run(dir: &Path) {
+    let mut sc =
+        basintwin_runner::scenario::load(&repo().join("examples/valley_ensemble.toml")).unwrap();
+    sc.output_dir = dir.to_path_buf();
+    sc.duration_s = 2400.0;
+    if let Some(e) = &mut sc.ensemble {
+        e.members = 4;
+    }
+    basintwin_runner::run::run_scenario(
+        &sc,
+        basintwin_runner::run::RunOptions {
+            threads: None,
+            overwrite: true,
+            resume: false,
+            quiet: true,
+            json: false,
+            interrupt: None,
+            member: None,
+        },
+    )
+    .unwrap();
+}
+
+/// An ensemble run: the viewer reads its exceedance maps and gauge bands, and paints the
+/// probability in its own colours where the depth colours were; a single run has no
+/// exceedance colours to show.
+#[test]
+fn an_ensemble_run_shows_its_exceedance_probability() {
+    let d = tmpdir("ensemble");
+    let run = d.join("run");
+    ensemble_run(&run);
+    let data = basintwin_viewer::data::RunData::open(&run, None).unwrap();
+    let e = data.ensemble.as_ref().unwrap();
+    assert_eq!(
+        (e.members, e.depths_m.as_slice()),
+        (4, &[0.1, 0.3, 1.0][..])
+    );
+    let band = e.bands[0].as_ref().unwrap();
+    assert_eq!(band.label, "p10–p90");
+    assert!(
+        band.points
+            .iter()
+            .all(|p| p[1] <= p[3] + 1e-6 && p[3] <= p[2] + 1e-6)
+    );
+    // The gauge's line is the ensemble mean.
+    assert_eq!(
+        data.gauges[0].series.last().unwrap().1,
+        band.points.last().unwrap()[3]
+    );
+    let Some(depth) = screenshot(&run, 2400.0, &d.join("depth.png")) else {
+        return;
+    };
+    let prob = screenshot_with(
+        &run,
+        2400.0,
+        &d.join("exceedance.png"),
+        &["--color", "exceedance", "--exceedance-depth", "0.1"],
+    )
+    .unwrap();
+    let purple = |img: &image::RgbImage| img.pixels().filter(|p| is_probability_like(p.0)).count();
+    let (p_depth, p_prob) = (purple(&depth), purple(&prob));
+    eprintln!("probability-coloured pixels: {p_depth} (depth colours), {p_prob} (exceedance)");
+    assert!(
+        p_prob > 1000 && p_prob > 10 * p_depth.max(1),
+        "{p_depth} -> {p_prob}"
+    );
+    let out = viewer()
+        .arg(&run)
+        .args(["--color", "exceedance", "--exceedance-depth", "0.2"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the run has exceedance maps for [0.1, 0.3, 1.0] m"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
 }

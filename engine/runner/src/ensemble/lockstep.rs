@@ -7,7 +7,7 @@
 //! all started before any is waited for, so the device always has the next member's work.
 
 use basintwin_core::{Backend, CoreError, Due, Output, OutputPlan, Real, Recorder, State};
-use basintwin_io::run_folder::TableWriter;
+use basintwin_io::run_folder::{GaugeEnsembleTable, TableWriter};
 use basintwin_io::{MemberSnapshotWriter, SnapshotWriter};
 use rayon::prelude::*;
 
@@ -134,35 +134,25 @@ impl EnsembleRecorders {
             .gauges
             .first()
             .map_or(0, |g| g.series().last().map_or(0, |r| r.1.len()));
-        let mut row = format!("{t}");
-        for gi in 0..gauges {
-            let levels = sorted(
-                self.gauges
+        let row: Vec<(Vec<f64>, f64)> = (0..gauges)
+            .map(|gi| {
+                let levels = sorted(
+                    self.gauges
+                        .iter()
+                        .filter_map(|g| g.series().last().map(|(_, r)| r[gi].level_m))
+                        .collect(),
+                );
+                let pct = self
+                    .percentiles
                     .iter()
-                    .filter_map(|g| g.series().last().map(|(_, r)| r[gi].level_m))
-                    .collect(),
-            );
-            for &q in &self.percentiles {
-                row.push_str(&format!(",{:.6}", percentile(&levels, q)));
-            }
-            let mean = levels.iter().sum::<f64>() / levels.len().max(1) as f64;
-            row.push_str(&format!(",{mean:.6}"));
-        }
-        table.push(&row)?;
+                    .map(|&q| percentile(&levels, q))
+                    .collect();
+                (pct, levels.iter().sum::<f64>() / levels.len().max(1) as f64)
+            })
+            .collect();
+        table.push(&GaugeEnsembleTable::row(t, &row))?;
         Ok(())
     }
-}
-
-/// `gauges_ensemble.csv`'s header.
-pub fn gauge_header(names: &[String], percentiles: &[f64]) -> String {
-    let mut h = String::from("time_s");
-    for n in names {
-        for q in percentiles {
-            h.push_str(&format!(",{n}_level_p{q}_m"));
-        }
-        h.push_str(&format!(",{n}_level_mean_m"));
-    }
-    h
 }
 
 /// The ensemble's snapshots: the mean state at each snapshot time, written as a single run's

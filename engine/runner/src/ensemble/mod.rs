@@ -13,7 +13,9 @@ pub mod stats;
 
 use anyhow::Result;
 use basintwin_core::{Backend, OutputPlan, Real, State, Terrain};
-use basintwin_io::run_folder::{GAUGES_ENSEMBLE, MEMBER_SNAPSHOTS, RunFolder, TableWriter};
+use basintwin_io::run_folder::{
+    GAUGES_ENSEMBLE, GaugeEnsembleTable, MEMBER_SNAPSHOTS, RunFolder, TableWriter,
+};
 use basintwin_io::{MemberSnapshotWriter, SnapshotMeta, SnapshotWriter};
 
 use crate::dispatch::{BackendChoice, BackendInput, MembersJob, dispatch_members};
@@ -23,7 +25,7 @@ use crate::recorders::{GaugeRecorder, Progress};
 use crate::run::{RunEnd, RunOptions, prepare_output};
 use crate::scenario::{EnsembleSpec, Scenario};
 
-use lockstep::{EnsembleRecorders, MeanSnapshots, gauge_header};
+use lockstep::{EnsembleRecorders, MeanSnapshots};
 pub use perturb::{MemberModel, member_model};
 
 /// Runs the ensemble `spec` of scenario `sc` and writes its results.
@@ -152,7 +154,7 @@ impl EnsembleRun<'_> {
             let path = self.folder.file(GAUGES_ENSEMBLE);
             Some(TableWriter::create(
                 &path,
-                &gauge_header(&names, &percentiles),
+                &GaugeEnsembleTable::header(&names, &percentiles),
             )?)
         };
         let backend = members.first().map(|b| b.describe()).unwrap_or_default();

@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::IoError;
 
+mod ensemble;
+
+pub use ensemble::{
+    EnsembleSummary, GaugeEnsembleTable, GaugeProbability, MemberRun, PercentileValue,
+};
+
 /// Snapshots of the fields, NetCDF-4/CF in HDF5.
 pub const SNAPSHOTS: &str = "snapshots.h5";
 /// Maximum depth (m) over the run, Cloud-Optimized GeoTIFF.
@@ -229,52 +235,6 @@ pub struct Summary {
     /// An ensemble run's probabilities and members (the fields above are member 0's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ensemble: Option<EnsembleSummary>,
-}
-
-/// What an ensemble run adds to `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnsembleSummary {
-    pub members: usize,
-    pub seed: u64,
-    /// Member 0 is the unperturbed run.
-    pub control: bool,
-    /// Each perturbation, as the scenario gives it.
-    pub perturbations: Vec<String>,
-    pub exceedance_depths_m: Vec<f64>,
-    pub percentiles: Vec<f64>,
-    pub gauges: Vec<GaugeProbability>,
-    /// Every member's steps and water budget.
-    pub member_runs: Vec<MemberRun>,
-    /// The device memory each member takes (GPU runs), bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_bytes_per_member: Option<u64>,
-}
-
-/// A gauge over the ensemble.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GaugeProbability {
-    pub name: String,
-    pub warning_level_m: Option<f64>,
-    /// The share of members whose level passes the warning level at some sample.
-    pub warning_probability: Option<f64>,
-    /// The first sample by which more than half of the members have passed the warning level.
-    pub warning_probability_above_half_at_s: Option<f64>,
-    /// Percentiles of the members' peak levels.
-    pub peak_level_m: Vec<PercentileValue>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PercentileValue {
-    pub percentile: f64,
-    pub value: f64,
-}
-
-/// One member's run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MemberRun {
-    pub member: usize,
-    pub steps: u64,
-    pub mass_balance: MassBalance,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
