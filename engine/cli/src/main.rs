@@ -258,6 +258,20 @@ fn check(scenario: &std::path::Path) -> anyhow::Result<ExitCode> {
         sc.output_interval_s,
         sc.gauges.len()
     );
+    if let Some(e) = &sc.ensemble {
+        println!(
+            "{}: ensemble of {} members (seed {}{}), {} perturbation(s)",
+            scenario.display(),
+            e.members,
+            e.seed,
+            if e.control {
+                ", member 0 unperturbed"
+            } else {
+                ""
+            },
+            e.perturbations.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

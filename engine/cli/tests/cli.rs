@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{bin, example, root, text, tmpdir};
+use common::{ascii_tif, bin, example, root, text, tmpdir};
 
 /// The demo scenario (examples/dam_break.toml) with `edits`.
 fn scenario(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
@@ -945,41 +945,6 @@ fn ctrl_c_then_resume_ends_bitwise_as_an_uninterrupted_run() {
         "{}",
         text(&o)
     );
-}
-
-/// Writes an ESRI ASCII grid with `rows` (north first) and converts it to a GeoTIFF in the
-/// valley's CRS.
-fn ascii_tif(path: &Path, x0: f64, y0: f64, cell: f64, rows: &[Vec<f64>]) {
-    let asc = path.with_extension("asc");
-    let mut t = format!(
-        "ncols {}\nnrows {}\nxllcorner {x0}\nyllcorner {y0}\ncellsize {cell}\nNODATA_value -9999\n",
-        rows[0].len(),
-        rows.len()
-    );
-    for r in rows {
-        t.push_str(
-            &r.iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-        t.push('\n');
-    }
-    std::fs::write(&asc, t).unwrap();
-    let srs = Command::new("gdalsrsinfo")
-        .args(["-o", "wkt1"])
-        .arg(root().join("datasets/valley.tif"))
-        .output()
-        .unwrap();
-    let wkt = String::from_utf8_lossy(&srs.stdout).trim().to_string();
-    let o = Command::new("gdal_translate")
-        .args(["-q", "-of", "GTiff", "-a_srs", &wkt])
-        .arg(&asc)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    std::fs::remove_file(&asc).unwrap();
 }
 
 #[test]

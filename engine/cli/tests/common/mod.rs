@@ -48,3 +48,38 @@ pub fn example(name: &str, dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
     std::fs::write(&p, s).unwrap();
     p
 }
+
+/// Writes an ESRI ASCII grid with `rows` (north first) and converts it to a GeoTIFF in the
+/// valley's CRS.
+pub fn ascii_tif(path: &Path, x0: f64, y0: f64, cell: f64, rows: &[Vec<f64>]) {
+    let asc = path.with_extension("asc");
+    let mut t = format!(
+        "ncols {}\nnrows {}\nxllcorner {x0}\nyllcorner {y0}\ncellsize {cell}\nNODATA_value -9999\n",
+        rows[0].len(),
+        rows.len()
+    );
+    for r in rows {
+        t.push_str(
+            &r.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        t.push('\n');
+    }
+    std::fs::write(&asc, t).unwrap();
+    let srs = Command::new("gdalsrsinfo")
+        .args(["-o", "wkt1"])
+        .arg(root().join("datasets/valley.tif"))
+        .output()
+        .unwrap();
+    let wkt = String::from_utf8_lossy(&srs.stdout).trim().to_string();
+    let o = Command::new("gdal_translate")
+        .args(["-q", "-of", "GTiff", "-a_srs", &wkt])
+        .arg(&asc)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::remove_file(&asc).unwrap();
+}

@@ -197,6 +197,11 @@ fn validate(path: &Path, raw: &RawScenario, dx: &mut Diagnostics) -> Scenario {
         warnings: Vec::new(),
     };
     scenario.warnings = series_ending_early(&scenario);
+    if scenario.ensemble.is_some() && !scenario.sections.is_empty() {
+        scenario.warnings.push(
+            "section: an ensemble run does not record cross-sections yet; run one member with --member K for its sections.csv".into(),
+        );
+    }
     scenario
 }
 
