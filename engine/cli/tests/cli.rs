@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{ascii_tif, bin, example, root, text, tmpdir};
+use common::{
+    ascii_tif, assert_same_snapshots, bin, example, root, run_and_interrupt, text, tmpdir,
+};
 
 /// The demo scenario (examples/dam_break.toml) with `edits`.
 fn scenario(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
@@ -808,35 +810,6 @@ fn ctrl_c_stops_after_a_step_and_saves_everything() {
     );
 }
 
-/// Runs `sc` with `--json` and sends SIGINT after the `after`-th output; returns the exit code.
-fn run_and_interrupt(sc: &Path, extra: &[&str], after: usize) -> Option<i32> {
-    use std::io::{BufRead, BufReader};
-    let mut child = bin()
-        .arg("run")
-        .arg(sc)
-        .args(extra)
-        .arg("--json")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut outputs = 0;
-    for line in BufReader::new(stdout).lines() {
-        if line.unwrap().contains("\"event\":\"output\"") {
-            outputs += 1;
-            if outputs == after {
-                let ok = Command::new("kill")
-                    .args(["-INT", &child.id().to_string()])
-                    .status()
-                    .unwrap();
-                assert!(ok.success());
-            }
-        }
-    }
-    child.wait().unwrap().code()
-}
-
 #[test]
 fn ctrl_c_then_resume_ends_bitwise_as_an_uninterrupted_run() {
     use basintwin_core::Checkpoint;
@@ -1612,34 +1585,6 @@ fn run_and_kill(sc: &Path, extra: &[&str], kill_at_s: f64) -> bool {
         }
     }
     child.wait().unwrap().code().is_none()
-}
-
-/// Every snapshot of two runs: the same times and bitwise the same fields.
-fn assert_same_snapshots(a: &Path, b: &Path) {
-    let (ra, rb) = (
-        basintwin_io::SnapshotReader::open(a).unwrap(),
-        basintwin_io::SnapshotReader::open(b).unwrap(),
-    );
-    assert_eq!(ra.times, rb.times, "snapshot times");
-    for k in 0..ra.times.len() {
-        let (fa, fb) = (ra.fields(k).unwrap(), rb.fields(k).unwrap());
-        for (name, x, y) in [
-            ("h", &fa.h, &fb.h),
-            ("u", &fa.u, &fb.u),
-            ("v", &fa.v, &fb.v),
-        ] {
-            let differ = x
-                .iter()
-                .zip(y.iter())
-                .filter(|(p, q)| p.to_bits() != q.to_bits())
-                .count();
-            assert_eq!(
-                differ, 0,
-                "snapshot {k} (t = {} s): {name} differs",
-                ra.times[k]
-            );
-        }
-    }
 }
 
 /// `output.checkpoint_interval_s`: a run killed with SIGKILL at any moment after its first

@@ -389,3 +389,94 @@ fn gridded_rain_takes_a_correlated_field_per_member() {
     let single = summary(&d.join("m0")).mass_balance.rain_m3;
     assert_eq!(single, rains[0]);
 }
+
+/// Ctrl-C stops every member at a step boundary and saves them all; `--resume` (twice here)
+/// ends bitwise where the uninterrupted ensemble does: the same percentile table, maps,
+/// snapshots and every member's steps and water budget.
+#[test]
+fn an_ensemble_stopped_with_ctrl_c_resumes_exactly() {
+    let d = tmpdir("ens-resume");
+    let edits = [(
+        "gauge_interval_s = 120",
+        "gauge_interval_s = 120\nmembers = \"all\"",
+    )];
+    let whole = d.join("whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    let sc = ensemble(&whole, &edits);
+    run(&sc, &whole.join("out"), &["--members", "3"]);
+    let parts = d.join("parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    let sc2 = ensemble(&parts, &edits);
+    let o = bin()
+        .arg("run")
+        .arg(&sc2)
+        .args(["--members", "3", "--resume"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("no checkpoint.bin to resume from"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        common::run_and_interrupt(&sc2, &["--members", "3"], 4),
+        Some(130)
+    );
+    let out = parts.join("out");
+    let first = summary(&out).interrupted_at_s.unwrap();
+    assert!(first > 0.0 && first < 2400.0, "stopped at {first}");
+    assert!(out.join("checkpoint.bin").is_file());
+    // Resuming with another number of members is refused.
+    let o = bin()
+        .arg("run")
+        .arg(&sc2)
+        .args(["--members", "4", "--resume"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("the checkpoint holds 3 members and the run asks for 4"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        common::run_and_interrupt(&sc2, &["--members", "3", "--resume"], 6),
+        Some(130)
+    );
+    let second = summary(&out).interrupted_at_s.unwrap();
+    assert!(second > first, "{first} then {second}");
+    let o = bin()
+        .arg("run")
+        .arg(&sc2)
+        .args(["--members", "3", "--resume", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let s = summary(&out);
+    assert_eq!(s.resumed_from_s, Some(second));
+    assert!(
+        !out.join("checkpoint.bin").exists(),
+        "a finished run removes its checkpoint"
+    );
+    let (a, b) = (
+        summary(&whole.join("out")).ensemble.unwrap(),
+        s.ensemble.unwrap(),
+    );
+    assert_eq!(a.member_runs, b.member_runs);
+    assert_eq!(a.gauges, b.gauges);
+    let read = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+    assert_eq!(
+        read(whole.join("out/gauges_ensemble.csv")),
+        read(out.join("gauges_ensemble.csv"))
+    );
+    for m in ["exceedance_0.1m.tif", "max_depth_p90.tif"] {
+        assert_eq!(map(&whole.join("out").join(m)), map(&out.join(m)), "{m}");
+    }
+    common::assert_same_snapshots(&whole.join("out/snapshots.h5"), &out.join("snapshots.h5"));
+    let sizes = |p: &Path| basintwin_io::snapshot_times(p).unwrap();
+    assert_eq!(
+        sizes(&whole.join("out/snapshots_members.h5")),
+        sizes(&out.join("snapshots_members.h5"))
+    );
+}

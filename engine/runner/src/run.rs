@@ -52,11 +52,6 @@ pub struct RunEnd {
 /// The message for a run stopped with Ctrl-C: where its results are, how to go on.
 pub fn interrupted_message(sc: &Scenario, t: f64, member: Option<usize>) -> String {
     let (file, out) = (sc.file.display(), sc.output_dir.display());
-    if sc.ensemble.is_some() && member.is_none() {
-        return format!(
-            "{file}: interrupted at t = {t:.1} s; the ensemble's results up to then are in {out} (ensemble runs do not resume yet)"
-        );
-    }
     let member = member.map(|k| format!(" --member {k}")).unwrap_or_default();
     format!(
         "{file}: interrupted at t = {t:.1} s; the results up to then (snapshots, maps, gauges, summary) are in {out}; continue with: basintwin run {file}{member} --output {out} --resume"

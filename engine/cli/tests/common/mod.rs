@@ -83,3 +83,60 @@ pub fn ascii_tif(path: &Path, x0: f64, y0: f64, cell: f64, rows: &[Vec<f64>]) {
     assert!(o.status.success(), "{}", text(&o));
     std::fs::remove_file(&asc).unwrap();
 }
+
+/// Runs `sc` with `--json` and sends SIGINT after the `after`-th output; returns the exit code.
+pub fn run_and_interrupt(sc: &Path, extra: &[&str], after: usize) -> Option<i32> {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .arg("run")
+        .arg(sc)
+        .args(extra)
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut outputs = 0;
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().contains("\"event\":\"output\"") {
+            outputs += 1;
+            if outputs == after {
+                let ok = Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            }
+        }
+    }
+    child.wait().unwrap().code()
+}
+
+/// Every snapshot of two runs: the same times and bitwise the same fields.
+pub fn assert_same_snapshots(a: &Path, b: &Path) {
+    let (ra, rb) = (
+        basintwin_io::SnapshotReader::open(a).unwrap(),
+        basintwin_io::SnapshotReader::open(b).unwrap(),
+    );
+    assert_eq!(ra.times, rb.times, "snapshot times");
+    for k in 0..ra.times.len() {
+        let (fa, fb) = (ra.fields(k).unwrap(), rb.fields(k).unwrap());
+        for (name, x, y) in [
+            ("h", &fa.h, &fb.h),
+            ("u", &fa.u, &fb.u),
+            ("v", &fa.v, &fb.v),
+        ] {
+            let differ = x
+                .iter()
+                .zip(y.iter())
+                .filter(|(p, q)| p.to_bits() != q.to_bits())
+                .count();
+            assert_eq!(
+                differ, 0,
+                "snapshot {k} (t = {} s): {name} differs",
+                ra.times[k]
+            );
+        }
+    }
+}

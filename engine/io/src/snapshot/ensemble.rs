@@ -66,6 +66,20 @@ impl SnapshotWriter {
         Ok(self.fields.len() - 1)
     }
 
+    /// Opens field `name` of a file opened with [`SnapshotWriter::open_append`] (dropping its
+    /// snapshots after the ones kept) to go on writing it; returns its number.
+    pub fn reopen_field(&mut self, name: &str) -> Result<usize, IoError> {
+        let path = self.path.clone();
+        let ds = self.file.dataset(name).map_err(|e| IoError::Invalid {
+            path: path.clone(),
+            what: format!("no field {name} to continue ({e})"),
+        })?;
+        ds.resize((self.count, self.ny, self.nx))
+            .map_err(h5err(&path, "dropping later snapshots"))?;
+        self.fields.push(ds);
+        Ok(self.fields.len() - 1)
+    }
+
     /// Writes field `index` (core order, NaN outside the domain) of the last appended snapshot.
     pub fn write_field(&mut self, index: usize, values: &[f32]) -> Result<(), IoError> {
         let (nx, ny, k, path) = (self.nx, self.ny, self.count, self.path.clone());
@@ -145,6 +159,65 @@ impl MemberSnapshotWriter {
             ny: grid.ny,
             bed,
             count: 0,
+        })
+    }
+
+    /// Opens a file written by [`MemberSnapshotWriter::create`] to go on appending (a resumed
+    /// run): snapshots after `keep_until_s` are dropped.
+    pub fn open_append(
+        path: impl AsRef<Path>,
+        grid: &Grid,
+        bed_m: &[f64],
+        members: usize,
+        keep_until_s: f64,
+    ) -> Result<Self, IoError> {
+        let path = path.as_ref();
+        let (nx, ny) = (grid.nx, grid.ny);
+        let invalid = |what: String| IoError::Invalid {
+            path: path.to_path_buf(),
+            what,
+        };
+        let file =
+            File::open_rw(path).map_err(|e| invalid(format!("cannot open it to append ({e})")))?;
+        let time = file
+            .dataset("time")
+            .map_err(|e| invalid(format!("no time ({e})")))?;
+        let times = time
+            .read_raw::<f64>()
+            .map_err(|e| invalid(format!("time: {e}")))?;
+        let keep = times
+            .iter()
+            .take_while(|&&t| t <= keep_until_s + 1e-9 * keep_until_s.abs().max(1.0))
+            .count();
+        let mut vars = Vec::new();
+        for (name, ..) in VARIABLES {
+            let ds = file
+                .dataset(name)
+                .map_err(|e| invalid(format!("no {name} ({e})")))?;
+            if ds.shape() != [times.len(), members, ny, nx] {
+                return Err(invalid(format!(
+                    "{name} has shape {:?}; expected ({}, {members}, {ny}, {nx})",
+                    ds.shape(),
+                    times.len()
+                )));
+            }
+            ds.resize((keep, members, ny, nx))
+                .map_err(h5err(path, "dropping later snapshots"))?;
+            vars.push(ds);
+        }
+        time.resize(keep)
+            .map_err(h5err(path, "dropping later times"))?;
+        file.flush().map_err(h5err(path, "flushing"))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            time,
+            vars,
+            members,
+            nx,
+            ny,
+            bed: bed_m.iter().map(|&z| z as f32).collect(),
+            count: keep,
         })
     }
 

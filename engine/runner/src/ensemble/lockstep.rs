@@ -6,25 +6,40 @@
 //! rows nested inside it: rayon's work stealing fills the cores either way); GPU members are
 //! all started before any is waited for, so the device always has the next member's work.
 
-use basintwin_core::{Backend, CoreError, Due, Output, OutputPlan, Real, Recorder, State};
+use std::path::PathBuf;
+
+use basintwin_core::{
+    Backend, CoreError, Due, Output, OutputPlan, Real, Recorder, Recorders, State,
+};
 use basintwin_io::run_folder::{GaugeEnsembleTable, TableWriter};
 use basintwin_io::{MemberSnapshotWriter, SnapshotWriter};
 use rayon::prelude::*;
 
-use crate::recorders::{GaugeRecorder, Progress};
+use crate::recorders::{GaugeRecorder, MembersCheckpoint, Progress};
 
 use super::stats::{percentile, sorted};
 
-/// Moves every member to `t_s`.
+/// Moves every member to `t_s`. When one stops (Ctrl-C), every member started is still
+/// waited for, so that all of them are at a step boundary when the error is returned.
 pub fn advance<B: Backend + Send>(members: &mut [B], t_s: f64) -> Result<(), CoreError> {
     if members.first().is_some_and(|b| b.overlaps_outputs()) {
-        for b in members.iter_mut().filter(|b| t_s > b.time_s()) {
-            b.start_advance(t_s)?;
-        }
+        let mut first_error = None;
+        let mut started = 0;
         for b in members.iter_mut() {
-            b.finish_advance()?;
+            if t_s > b.time_s()
+                && let Err(e) = b.start_advance(t_s)
+            {
+                first_error = Some(e);
+                break;
+            }
+            started += 1;
         }
-        return Ok(());
+        for b in members.iter_mut().take(started) {
+            if let Err(e) = b.finish_advance() {
+                first_error.get_or_insert(e);
+            }
+        }
+        return first_error.map_or(Ok(()), Err);
     }
     members
         .par_iter_mut()
@@ -42,6 +57,8 @@ pub struct EnsembleRecorders {
     pub table: Option<TableWriter>,
     pub percentiles: Vec<f64>,
     pub progress: Progress,
+    /// Where checkpoints go (`checkpoint.bin`).
+    pub checkpoint: PathBuf,
 }
 
 /// How far the run got.
@@ -54,19 +71,22 @@ pub struct Reached {
 }
 
 impl EnsembleRecorders {
-    /// Runs every member through `plan`, recording at each output.
+    /// Runs every member from the output at `start_s` through `plan`, recording at each
+    /// output and checkpointing where the plan says and when stopped (Ctrl-C).
     pub fn run<B: Backend + Send>(
         &mut self,
         members: &mut [B],
         plan: &OutputPlan,
+        start_s: f64,
     ) -> anyhow::Result<Reached> {
         let cells = members.first().map_or(0, |b| b.grid().cells());
         let mut state = State::<B::Real>::dry(cells);
-        let mut reached = members.first().map_or(0.0, |b| b.time_s());
+        let mut reached = start_s;
         for (index, &(t, due)) in plan.outputs().iter().enumerate() {
             match advance(members, t) {
                 Ok(()) => {}
                 Err(CoreError::Interrupted { .. }) => {
+                    self.checkpoint(members, reached)?;
                     return Ok(Reached {
                         time_s: reached,
                         interrupted: true,
@@ -76,11 +96,33 @@ impl EnsembleRecorders {
             }
             self.record(members, &mut state, index, t, due)?;
             reached = t;
+            if due.checkpoint {
+                self.checkpoint(members, reached)?;
+            }
         }
         Ok(Reached {
             time_s: reached,
             interrupted: false,
         })
+    }
+
+    /// Every member's checkpoint (its gauge series in its `extra`, as a single run keeps them)
+    /// and the last output all of them reached, written atomically.
+    pub fn checkpoint<B: Backend>(
+        &mut self,
+        members: &mut [B],
+        reached_s: f64,
+    ) -> anyhow::Result<()> {
+        let mut list = Vec::with_capacity(members.len());
+        for (b, g) in members.iter_mut().zip(&mut self.gauges) {
+            let extra = Recorders::<B::Real>::new().with(g).save();
+            list.push(b.checkpoint(extra)?);
+        }
+        MembersCheckpoint {
+            reached_s,
+            members: list,
+        }
+        .store(&self.checkpoint)
     }
 
     fn record<B: Backend>(
@@ -170,17 +212,22 @@ pub struct MeanSnapshots {
     all: Option<MemberSnapshotWriter>,
 }
 
+/// The spread's field in `snapshots.h5`.
+pub const SPREAD: (&str, &str, &str) = (
+    "h_sd",
+    "m",
+    "standard deviation of the water depth over the ensemble members",
+);
+
 impl MeanSnapshots {
+    /// `writer` (created, or reopened to append when resuming) with its `h_sd` field number
+    /// `spread`.
     pub fn new(
-        mut writer: SnapshotWriter,
+        writer: SnapshotWriter,
+        spread: usize,
         cells: usize,
         all: Option<MemberSnapshotWriter>,
     ) -> anyhow::Result<Self> {
-        let spread = writer.add_field(
-            "h_sd",
-            "m",
-            "standard deviation of the water depth over the ensemble members",
-        )?;
         Ok(Self {
             writer,
             spread,

@@ -14,14 +14,14 @@ pub mod stats;
 use anyhow::Result;
 use basintwin_core::{Backend, OutputPlan, Real, State, Terrain};
 use basintwin_io::run_folder::{
-    GAUGES_ENSEMBLE, GaugeEnsembleTable, MEMBER_SNAPSHOTS, RunFolder, TableWriter,
+    CHECKPOINT, GAUGES_ENSEMBLE, GaugeEnsembleTable, MEMBER_SNAPSHOTS, RunFolder, TableWriter,
 };
 use basintwin_io::{MemberSnapshotWriter, SnapshotMeta, SnapshotWriter};
 
 use crate::dispatch::{BackendChoice, BackendInput, MembersJob, dispatch_members};
 use crate::error::input;
 use crate::model::{Model, load_model};
-use crate::recorders::{GaugeRecorder, Progress};
+use crate::recorders::{GaugeRecorder, MembersCheckpoint, Progress, read_members_checkpoint};
 use crate::run::{RunEnd, RunOptions, prepare_output};
 use crate::scenario::{EnsembleSpec, Scenario};
 
@@ -31,16 +31,18 @@ pub use perturb::{MemberModel, member_model};
 /// Runs the ensemble `spec` of scenario `sc` and writes its results.
 pub fn run_ensemble(sc: &Scenario, spec: &EnsembleSpec, opts: RunOptions) -> Result<RunEnd> {
     let file = sc.file.display().to_string();
-    if opts.resume {
-        return Err(input(format!(
-            "{file}: --resume: ensemble runs are not resumable yet; run again with --overwrite (or one member with --member K --resume)"
-        )));
-    }
     let choice =
         BackendChoice::new(&sc.backend, sc.precision).map_err(|m| input(format!("{file}: {m}")))?;
     let model = load_model(sc)?;
     let folder = RunFolder::new(&sc.output_dir);
-    prepare_output(&folder, opts.overwrite)?;
+    if !opts.resume {
+        prepare_output(&folder, opts.overwrite)?;
+    } else if !folder.checkpoint().is_file() {
+        return Err(input(format!(
+            "{}: no {CHECKPOINT} to resume from (an ensemble writes one every output.checkpoint_interval_s, when stopped with Ctrl-C, or at its end with output.checkpoint_at_end = true)",
+            sc.output_dir.display()
+        )));
+    }
     if !opts.quiet && !opts.json {
         for w in sc.warnings.iter().chain(&model.warnings) {
             eprintln!("warning: {w}");
@@ -103,21 +105,31 @@ impl MembersJob for EnsembleRun<'_> {
     }
 
     fn run<B: Backend + Send>(self, mut members: Vec<B>) -> Result<RunEnd> {
-        let sc = self.sc;
-        let plan = OutputPlan::new(
-            sc.duration_s,
-            sc.output_interval_s,
-            sc.gauge_interval_s,
-            None,
-        )
-        .map_err(|e| input(format!("{}: {e}", sc.file.display())))?;
-        let mut rec = self.recorders(&members)?;
-        self.announce(&members);
+        let resumed = self.resume(&mut members)?;
+        let t_resume = resumed.as_ref().map(|c| c.reached_s);
+        let plan = self.plan(t_resume)?;
+        let mut rec = self.recorders(&members, resumed.as_ref())?;
+        self.announce(&members, t_resume);
         let start = std::time::Instant::now();
-        let reached = rec.run(&mut members, &plan)?;
+        let reached = rec.run(&mut members, &plan, t_resume.unwrap_or(0.0))?;
         rec.progress.finish();
+        if !reached.interrupted {
+            if self.sc.checkpoint_at_end {
+                rec.checkpoint(&mut members, reached.time_s)?;
+            } else {
+                // Used up: resuming from it again would redo what this run did.
+                let _ = std::fs::remove_file(self.folder.checkpoint());
+            }
+        }
         let wall_s = start.elapsed().as_secs_f64();
-        outputs::finish(&self.context(), &mut members, &rec, &reached, wall_s)
+        outputs::finish(
+            &self.context(),
+            &mut members,
+            &rec,
+            &reached,
+            t_resume,
+            wall_s,
+        )
     }
 }
 
@@ -132,69 +144,158 @@ impl EnsembleRun<'_> {
         }
     }
 
-    fn recorders<B: Backend>(&self, members: &[B]) -> Result<EnsembleRecorders> {
+    /// Resuming: every member's checkpoint, restored into its backend.
+    fn resume<B: Backend>(&self, members: &mut [B]) -> Result<Option<MembersCheckpoint>> {
+        if !self.opts.resume {
+            return Ok(None);
+        }
+        let path = self.folder.checkpoint();
+        let ckpt = read_members_checkpoint(&path)?;
+        if ckpt.members.len() != members.len() {
+            return Err(input(format!(
+                "{}: the checkpoint holds {} members and the run asks for {}; resume with --members {}",
+                path.display(),
+                ckpt.members.len(),
+                members.len(),
+                ckpt.members.len()
+            )));
+        }
+        for (k, (b, c)) in members.iter_mut().zip(&ckpt.members).enumerate() {
+            b.restore(c).map_err(|e| {
+                input(format!(
+                    "{}: cannot resume member {k} of {}: {e}",
+                    path.display(),
+                    self.sc.file.display()
+                ))
+            })?;
+        }
+        Ok(Some(ckpt))
+    }
+
+    /// The outputs still to come (after `t_resume` when resuming).
+    fn plan(&self, t_resume: Option<f64>) -> Result<OutputPlan> {
+        let sc = self.sc;
+        let file = sc.file.display();
+        let plan = OutputPlan::new(
+            sc.duration_s,
+            sc.output_interval_s,
+            sc.gauge_interval_s,
+            sc.checkpoint_interval_s,
+        )
+        .map_err(|e| input(format!("{file}: {e}")))?;
+        let Some(t) = t_resume else { return Ok(plan) };
+        let rest = plan.after(t);
+        if rest.is_empty() {
+            return Err(input(format!(
+                "{file}: the checkpoint in {} is at t = {t} s, the end of the run (time.duration_s = {}); lengthen the duration to continue",
+                sc.output_dir.display(),
+                sc.duration_s
+            )));
+        }
+        Ok(rest)
+    }
+
+    /// Each member's gauges (given back their series when resuming).
+    fn gauge_recorders(&self, resumed: Option<&MembersCheckpoint>) -> Result<Vec<GaugeRecorder>> {
         let (sc, model) = (self.sc, self.model);
         let names: Vec<String> = sc.gauges.iter().map(|g| g.name.clone()).collect();
-        let gauges = self
+        let mut gauges: Vec<GaugeRecorder> = self
             .members
             .iter()
             .map(|m| {
-                GaugeRecorder::new(
-                    names.clone(),
-                    model.gauge_cells.clone(),
-                    &m.terrain.bed_m,
-                    sc.solver.dry_depth_m,
-                )
+                let (cells, dry) = (model.gauge_cells.clone(), sc.solver.dry_depth_m);
+                GaugeRecorder::new(names.clone(), cells, &m.terrain.bed_m, dry)
             })
             .collect();
-        let percentiles = sc.ensemble_output.percentiles.clone();
-        let table = if names.is_empty() {
-            None
-        } else {
-            let path = self.folder.file(GAUGES_ENSEMBLE);
-            Some(TableWriter::create(
-                &path,
-                &GaugeEnsembleTable::header(&names, &percentiles),
-            )?)
-        };
-        let backend = members.first().map(|b| b.describe()).unwrap_or_default();
+        if let Some(c) = resumed {
+            for (k, (g, m)) in gauges.iter_mut().zip(&c.members).enumerate() {
+                let mut list: [&mut dyn basintwin_core::Recorder<f64>; 1] = [g];
+                basintwin_core::simulation::restore_recorders(&m.header.extra, &mut list).map_err(
+                    |e| {
+                        let path = self.folder.checkpoint();
+                        input(format!("{}: member {k}: {e}", path.display()))
+                    },
+                )?;
+            }
+        }
+        Ok(gauges)
+    }
+
+    /// `gauges_ensemble.csv` (cut back to `t_resume` when resuming).
+    fn gauge_table(&self, t_resume: Option<f64>) -> Result<Option<TableWriter>> {
+        let sc = self.sc;
+        if sc.gauges.is_empty() {
+            return Ok(None);
+        }
+        let names: Vec<String> = sc.gauges.iter().map(|g| g.name.clone()).collect();
+        let header = GaugeEnsembleTable::header(&names, &sc.ensemble_output.percentiles);
+        let path = self.folder.file(GAUGES_ENSEMBLE);
+        Ok(Some(match t_resume {
+            Some(t) => TableWriter::resume(&path, &header, t)?,
+            None => TableWriter::create(&path, &header)?,
+        }))
+    }
+
+    /// `snapshots.h5` (the mean and its spread) and, with `output.members = "all"`,
+    /// `snapshots_members.h5`; reopened and cut back to `t_resume` when resuming.
+    fn snapshots<B: Backend>(&self, members: &[B], t_resume: Option<f64>) -> Result<MeanSnapshots> {
+        let (sc, model) = (self.sc, self.model);
+        let (grid, bed, n) = (&model.dem.grid, &model.dem.bed_m, self.spec.members);
         let meta = SnapshotMeta {
-            title: format!(
-                "{} (ensemble mean of {} members)",
-                sc.name, self.spec.members
-            ),
+            title: format!("{} (ensemble mean of {n} members)", sc.name),
             scenario: sc.file.display().to_string(),
             scheme: sc.solver.scheme.name().into(),
-            backend,
+            backend: members.first().map(|b| b.describe()).unwrap_or_default(),
             precision: <B::Real as Real>::NAME.into(),
             start: sc.start.clone(),
         };
-        let grid = &model.dem.grid;
-        let writer =
-            SnapshotWriter::create(self.folder.snapshots(), grid, &model.dem.bed_m, &meta, true)?;
+        let path = self.folder.snapshots();
+        let (writer, spread) = match t_resume {
+            Some(t) => {
+                let mut w = SnapshotWriter::open_append(path, grid, bed, t)?;
+                let spread = w.reopen_field(lockstep::SPREAD.0)?;
+                (w, spread)
+            }
+            None => {
+                let mut w = SnapshotWriter::create(path, grid, bed, &meta, true)?;
+                let (name, units, long) = lockstep::SPREAD;
+                let spread = w.add_field(name, units, long)?;
+                (w, spread)
+            }
+        };
         let all = if sc.ensemble_output.all_members {
             let path = self.folder.file(MEMBER_SNAPSHOTS);
-            let meta = SnapshotMeta {
-                title: format!("{} ({} ensemble members)", sc.name, self.spec.members),
-                ..meta
-            };
-            let (bed, n) = (&model.dem.bed_m, self.spec.members);
-            Some(MemberSnapshotWriter::create(
-                path, grid, bed, &meta, n, true,
-            )?)
+            Some(match t_resume {
+                Some(t) => MemberSnapshotWriter::open_append(path, grid, bed, n, t)?,
+                None => {
+                    let title = format!("{} ({n} ensemble members)", sc.name);
+                    let meta = SnapshotMeta { title, ..meta };
+                    MemberSnapshotWriter::create(path, grid, bed, &meta, n, true)?
+                }
+            })
         } else {
             None
         };
+        MeanSnapshots::new(writer, spread, grid.cells(), all)
+    }
+
+    fn recorders<B: Backend>(
+        &self,
+        members: &[B],
+        resumed: Option<&MembersCheckpoint>,
+    ) -> Result<EnsembleRecorders> {
+        let t_resume = resumed.map(|c| c.reached_s);
         Ok(EnsembleRecorders {
-            gauges,
-            mean: MeanSnapshots::new(writer, grid.cells(), all)?,
-            table,
-            percentiles,
-            progress: Progress::new(self.opts.quiet, self.opts.json, sc.duration_s),
+            gauges: self.gauge_recorders(resumed)?,
+            mean: self.snapshots(members, t_resume)?,
+            table: self.gauge_table(t_resume)?,
+            percentiles: self.sc.ensemble_output.percentiles.clone(),
+            progress: Progress::new(self.opts.quiet, self.opts.json, self.sc.duration_s),
+            checkpoint: self.folder.checkpoint(),
         })
     }
 
-    fn announce<B: Backend>(&self, members: &[B]) {
+    fn announce<B: Backend>(&self, members: &[B], t_resume: Option<f64>) {
         if self.opts.quiet || self.opts.json {
             return;
         }
@@ -217,6 +318,9 @@ impl EnsembleRun<'_> {
             sc.duration_s,
             sc.output_dir.display()
         );
+        if let Some(t) = t_resume {
+            eprintln!("  resuming at t = {t} s");
+        }
         if let Some(bytes) = members.first().and_then(|b| b.device_bytes()) {
             eprintln!(
                 "  device memory: {:.1} MB per member, {:.1} MB in all",

@@ -33,6 +33,7 @@ pub fn finish<B: Backend>(
     members: &mut [B],
     rec: &EnsembleRecorders,
     reached: &Reached,
+    resumed_from_s: Option<f64>,
     wall_s: f64,
 ) -> Result<RunEnd> {
     write_maps(cx, members)?;
@@ -53,7 +54,7 @@ pub fn finish<B: Backend>(
         sections: Vec::new(),
         warnings,
         interrupted_at_s: reached.interrupted.then_some(reached.time_s),
-        resumed_from_s: None,
+        resumed_from_s,
         ensemble: Some(ensemble),
     };
     let path = summary::write_summary::<B::Real>(cx.sc, cx.model, cx.folder, &run, ending)?;

@@ -9,7 +9,7 @@ mod progress;
 mod sections;
 mod snapshots;
 
-pub use checkpoint::{CheckpointFile, read_checkpoint};
+pub use checkpoint::{CheckpointFile, MembersCheckpoint, read_checkpoint, read_members_checkpoint};
 pub use clock::WallClock;
 pub use gauges::GaugeRecorder;
 pub use progress::Progress;
