@@ -85,7 +85,11 @@ pub fn ascii_tif(path: &Path, x0: f64, y0: f64, cell: f64, rows: &[Vec<f64>]) {
 }
 
 /// Runs `sc` with `--json` and sends SIGINT after the `after`-th output; returns the exit code.
-pub fn run_and_interrupt(sc: &Path, extra: &[&str], after: usize) -> Option<i32> {
+pub fn run_and_interrupt<S: AsRef<std::ffi::OsStr>>(
+    sc: &Path,
+    extra: &[S],
+    after: usize,
+) -> Option<i32> {
     use std::io::{BufRead, BufReader};
     let mut child = bin()
         .arg("run")
