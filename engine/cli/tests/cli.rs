@@ -833,7 +833,7 @@ fn ctrl_c_then_resume_ends_bitwise_as_an_uninterrupted_run() {
     let o = bin().arg("run").arg(&sc2).arg("--resume").output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("checkpoint.bin"), "{}", text(&o));
-    assert_eq!(run_and_interrupt(&sc2, &[], 3), Some(130));
+    assert_eq!(run_and_interrupt(&sc2, &[] as &[&str], 3), Some(130));
     let out2 = parts.join("out");
     let first: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out2.join("summary.json")).unwrap()).unwrap();
