@@ -27,24 +27,26 @@ fn viewer() -> Command {
     c
 }
 
+/// Runs `sc` to its end, replacing earlier results, without progress.
+fn run_quietly(sc: &basintwin_runner::scenario::Scenario) {
+    let opts = basintwin_runner::run::RunOptions {
+        threads: None,
+        overwrite: true,
+        resume: false,
+        quiet: true,
+        json: false,
+        interrupt: None,
+        member: None,
+    };
+    basintwin_runner::run::run_scenario(sc, opts).unwrap();
+}
+
 /// The dam-break example's first half hour, written to `dir`.
 fn dam_break_run(dir: &Path) {
     let mut sc = basintwin_runner::scenario::load(&repo().join("examples/dam_break.toml")).unwrap();
     sc.output_dir = dir.to_path_buf();
     sc.duration_s = 1800.0;
-    basintwin_runner::run::run_scenario(
-        &sc,
-        basintwin_runner::run::RunOptions {
-            threads: None,
-            overwrite: true,
-            resume: false,
-            quiet: true,
-            json: false,
-            interrupt: None,
-            member: None,
-        },
-    )
-    .unwrap();
+    run_quietly(&sc);
 }
 
 /// Renders the run at time `t`; None when there is no adapter (and none is required).
@@ -236,19 +238,7 @@ fn ensemble_run(dir: &Path) {
     if let Some(e) = &mut sc.ensemble {
         e.members = 4;
     }
-    basintwin_runner::run::run_scenario(
-        &sc,
-        basintwin_runner::run::RunOptions {
-            threads: None,
-            overwrite: true,
-            resume: false,
-            quiet: true,
-            json: false,
-            interrupt: None,
-            member: None,
-        },
-    )
-    .unwrap();
+    run_quietly(&sc);
 }
 
 /// An ensemble run: the viewer reads its exceedance maps and gauge bands, and paints the

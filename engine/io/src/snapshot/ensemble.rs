@@ -10,9 +10,8 @@ use hdf5::{Dataset, File, Group};
 use ndarray::{ArrayView2, s};
 
 use super::{
-    Axes, SnapshotMeta, SnapshotWriter, VARIABLES, attach_scale, check_target, chunk_2d,
-    create_axes, create_bed, create_crs, h5err, nan_fill_attr, scale_err, set_scale,
-    snapshot_value, str_attr, write_global_attributes,
+    Axes, SnapshotMeta, SnapshotWriter, VARIABLES, cf_variable, chunk_2d, create_file, h5err,
+    scale_err, set_scale, snapshot_value, str_attr,
 };
 use crate::error::IoError;
 
@@ -24,25 +23,11 @@ fn field(
     (name, units, long): (&str, &str, &str),
     path: &Path,
 ) -> Result<Dataset, IoError> {
-    let ds = root
-        .new_dataset::<f32>()
-        .shape((0.., ny, nx))
-        .chunk((1, chunk_2d(nx, ny).0, nx))
-        .shuffle()
-        .deflate(super::DEFLATE_LEVEL)
-        .fill_value(f32::NAN)
-        .create(name)
-        .map_err(h5err(path, &format!("creating {name}")))?;
-    str_attr(&ds, "units", units, path)?;
-    str_attr(&ds, "long_name", long, path)?;
-    str_attr(&ds, "grid_mapping", "crs", path)?;
-    nan_fill_attr(&ds, path)?;
     let x = root.dataset("x").map_err(h5err(path, "opening x"))?;
     let y = root.dataset("y").map_err(h5err(path, "opening y"))?;
-    attach_scale(&ds, time, 0).map_err(scale_err(path))?;
-    attach_scale(&ds, &y, 1).map_err(scale_err(path))?;
-    attach_scale(&ds, &x, 2).map_err(scale_err(path))?;
-    Ok(ds)
+    let chunk = (1usize, chunk_2d(nx, ny).0, nx);
+    let meta = (name, units, long, None);
+    cf_variable(root, (0.., ny, nx), chunk, meta, &[time, &y, &x], path)
 }
 
 impl SnapshotWriter {
@@ -131,23 +116,12 @@ impl MemberSnapshotWriter {
         overwrite: bool,
     ) -> Result<Self, IoError> {
         let path = path.as_ref();
-        check_target(path, grid, bed_m, overwrite)?;
-        let file = File::create(path).map_err(h5err(path, "creating the file"))?;
-        let root: &Group = &file;
-        let start = meta
-            .start
-            .clone()
-            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
-        let axes = create_axes(root, grid, &start, path)?;
-        create_crs(root, grid, path)?;
-        let bed: Vec<f32> = bed_m.iter().map(|&z| z as f32).collect();
-        create_bed(root, grid, &bed, &axes, path)?;
-        let member = member_axis(root, members, path)?;
+        let (file, axes, bed) = create_file(path, grid, bed_m, meta, overwrite)?;
+        let member = member_axis(&file, members, path)?;
         let vars = VARIABLES
             .iter()
-            .map(|v| member_variable(root, grid, &axes, &member, members, *v, path))
+            .map(|v| member_variable(&file, grid, &axes, &member, members, *v, path))
             .collect::<Result<Vec<_>, _>>()?;
-        write_global_attributes(root, meta, &start, path)?;
         file.flush().map_err(h5err(path, "flushing"))?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -296,29 +270,14 @@ fn member_variable(
     axes: &Axes,
     member: &Dataset,
     members: usize,
-    (name, units, long, std): (&str, &str, &str, Option<&str>),
+    meta: (&str, &str, &str, Option<&str>),
     path: &Path,
 ) -> Result<Dataset, IoError> {
     let (nx, ny) = (grid.nx, grid.ny);
-    let ds = root
-        .new_dataset::<f32>()
-        .shape((0.., members, ny, nx))
-        .chunk((1, 1, chunk_2d(nx, ny).0, nx))
-        .shuffle()
-        .deflate(super::DEFLATE_LEVEL)
-        .fill_value(f32::NAN)
-        .create(name)
-        .map_err(h5err(path, &format!("creating {name}")))?;
-    str_attr(&ds, "units", units, path)?;
-    str_attr(&ds, "long_name", long, path)?;
-    if let Some(std) = std {
-        str_attr(&ds, "standard_name", std, path)?;
-    }
-    str_attr(&ds, "grid_mapping", "crs", path)?;
-    nan_fill_attr(&ds, path)?;
-    attach_scale(&ds, &axes.time, 0).map_err(scale_err(path))?;
-    attach_scale(&ds, member, 1).map_err(scale_err(path))?;
-    attach_scale(&ds, &axes.y, 2).map_err(scale_err(path))?;
-    attach_scale(&ds, &axes.x, 3).map_err(scale_err(path))?;
-    Ok(ds)
+    let (shape, chunk) = (
+        (0.., members, ny, nx),
+        (1usize, 1usize, chunk_2d(nx, ny).0, nx),
+    );
+    let scales = [&axes.time, member, &axes.y, &axes.x];
+    cf_variable(root, shape, chunk, meta, &scales, path)
 }

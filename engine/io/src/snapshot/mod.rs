@@ -332,32 +332,54 @@ fn create_variables(
     let (nx, ny) = (grid.nx, grid.ny);
     let (cy, cx) = chunk_2d(nx, ny);
     let mut vars = Vec::with_capacity(4);
-    for (name, units, long, std) in VARIABLES {
-        let ds = root
-            .new_dataset::<f32>()
-            .shape((0.., ny, nx))
-            .chunk((1, cy, cx))
-            .shuffle()
-            .deflate(DEFLATE_LEVEL)
-            .fill_value(f32::NAN)
-            .create(name)
-            .map_err(h5err(path, &format!("creating {name}")))?;
-        str_attr(&ds, "units", units, path)?;
-        str_attr(&ds, "long_name", long, path)?;
-        if let Some(std) = std {
-            str_attr(&ds, "standard_name", std, path)?;
-        }
-        str_attr(&ds, "grid_mapping", "crs", path)?;
-        nan_fill_attr(&ds, path)?;
-        attach_scale(&ds, &axes.time, 0).map_err(scale_err(path))?;
-        attach_scale(&ds, &axes.y, 1).map_err(scale_err(path))?;
-        attach_scale(&ds, &axes.x, 2).map_err(scale_err(path))?;
-        vars.push(ds);
+    for meta in VARIABLES {
+        let scales = [&axes.time, &axes.y, &axes.x];
+        vars.push(cf_variable(
+            root,
+            (0.., ny, nx),
+            (1usize, cy, cx),
+            meta,
+            &scales,
+            path,
+        )?);
     }
     vars.try_into().map_err(|_| IoError::Write {
         path: path.to_path_buf(),
         detail: "internal: expected four variables".into(),
     })
+}
+
+/// A float32 variable of `shape`, chunked by `chunk`, shuffled and deflated with NaN as fill,
+/// with its CF attributes (`meta`: name, units, long name, standard name) and the dimension
+/// scales `scales` attached in order.
+fn cf_variable(
+    root: &Group,
+    shape: impl Into<hdf5::Extents>,
+    chunk: impl hdf5::Dimension,
+    (name, units, long, std): (&str, &str, &str, Option<&str>),
+    scales: &[&Dataset],
+    path: &Path,
+) -> Result<Dataset, IoError> {
+    let ds = root
+        .new_dataset::<f32>()
+        .shape(shape)
+        .chunk(chunk)
+        .shuffle()
+        .deflate(DEFLATE_LEVEL)
+        .fill_value(f32::NAN)
+        .create(name)
+        .map_err(h5err(path, &format!("creating {name}")))?;
+    str_attr(&ds, "units", units, path)?;
+    str_attr(&ds, "long_name", long, path)?;
+    if let Some(std) = std {
+        str_attr(&ds, "standard_name", std, path)?;
+    }
+    str_attr(&ds, "grid_mapping", "crs", path)?;
+    nan_fill_attr(&ds, path)?;
+    for (k, scale) in scales.iter().enumerate() {
+        attach_scale(&ds, scale, k as u32).map_err(scale_err(path))?;
+    }
+    Ok(ds)
 }
 
 /// CF conventions, the run's title, scenario, scheme, backend, precision and start.
@@ -391,6 +413,35 @@ fn write_global_attributes(
     Ok(())
 }
 
+/// A new snapshot file at `path` (refused if one is there, unless `overwrite`) with its axes,
+/// CRS, bed and global attributes: what every snapshot file has before its variables.
+fn create_file(
+    path: &Path,
+    grid: &Grid,
+    bed_m: &[f64],
+    meta: &SnapshotMeta,
+    overwrite: bool,
+) -> Result<(File, Axes, Vec<f32>), IoError> {
+    check_target(path, grid, bed_m, overwrite)?;
+    let file = if overwrite {
+        File::create(path)
+    } else {
+        File::create_excl(path)
+    }
+    .map_err(h5err(path, "creating the file"))?;
+    let root: &Group = &file;
+    let start = meta
+        .start
+        .clone()
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let axes = create_axes(root, grid, &start, path)?;
+    create_crs(root, grid, path)?;
+    let bed: Vec<f32> = bed_m.iter().map(|&z| z as f32).collect();
+    create_bed(root, grid, &bed, &axes, path)?;
+    write_global_attributes(root, meta, &start, path)?;
+    Ok((file, axes, bed))
+}
+
 impl SnapshotWriter {
     /// Creates `path` for a run on `grid` with bed `bed_m` (NaN outside the domain). Refuses
     /// to replace an existing file unless `overwrite`.
@@ -403,24 +454,8 @@ impl SnapshotWriter {
     ) -> Result<Self, IoError> {
         let path = path.as_ref();
         let (nx, ny) = (grid.nx, grid.ny);
-        check_target(path, grid, bed_m, overwrite)?;
-        let file = if overwrite {
-            File::create(path)
-        } else {
-            File::create_excl(path)
-        }
-        .map_err(h5err(path, "creating the file"))?;
-        let root: &Group = &file;
-        let start = meta
-            .start
-            .clone()
-            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
-        let axes = create_axes(root, grid, &start, path)?;
-        create_crs(root, grid, path)?;
-        let bed: Vec<f32> = bed_m.iter().map(|&z| z as f32).collect();
-        create_bed(root, grid, &bed, &axes, path)?;
-        let vars = create_variables(root, grid, &axes, path)?;
-        write_global_attributes(root, meta, &start, path)?;
+        let (file, axes, bed) = create_file(path, grid, bed_m, meta, overwrite)?;
+        let vars = create_variables(&file, grid, &axes, path)?;
         file.flush().map_err(h5err(path, "flushing"))?;
         Ok(Self {
             path: path.to_path_buf(),
