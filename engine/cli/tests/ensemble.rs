@@ -246,6 +246,22 @@ fn bad_ensemble_input_is_refused_with_its_line() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
         assert!(text(&o).contains(want), "{args:?}: {}", text(&o));
     }
+    // An output "folder" that is a file.
+    let file = d.join("not_a_folder");
+    std::fs::write(&file, "x").unwrap();
+    let o = bin()
+        .arg("run")
+        .arg(&sc)
+        .arg("--output")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("the output folder is a file"),
+        "{}",
+        text(&o)
+    );
     let plain = example("valley_rain", &d, &[]);
     let o = bin()
         .arg("run")

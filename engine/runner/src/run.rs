@@ -70,8 +70,19 @@ pub(crate) fn prepare_output(folder: &RunFolder, overwrite: bool) -> Result<()> 
             ))
         });
     }
+    if !dir.is_dir() {
+        return Err(input(format!(
+            "{}: the output folder is a file; choose a folder with --output or output.dir",
+            dir.display()
+        )));
+    }
     let non_empty = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list the output folder", dir.display()))?
+        .map_err(|e| {
+            input(format!(
+                "{}: cannot list the output folder: {e}",
+                dir.display()
+            ))
+        })?
         .next()
         .is_some();
     if non_empty && !overwrite {
@@ -82,8 +93,12 @@ pub(crate) fn prepare_output(folder: &RunFolder, overwrite: bool) -> Result<()> 
     }
     // Replacing: remove the results of the earlier run (only files basintwin writes), so that
     // none of them lingers next to the new ones.
-    let listed = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list the output folder", dir.display()))?;
+    let listed = std::fs::read_dir(dir).map_err(|e| {
+        input(format!(
+            "{}: cannot list the output folder: {e}",
+            dir.display()
+        ))
+    })?;
     for entry in listed.flatten() {
         let p = entry.path();
         if is_output_file(&entry.file_name().to_string_lossy()) && p.is_file() {
