@@ -537,3 +537,63 @@ fn stop_and_resume(name: &str, backend: &[&str]) {
         sizes(&out.join("snapshots_members.h5"))
     );
 }
+
+/// A lake given by its level, with the level perturbed: each member's lake starts level at its
+/// own height (shores flooding or drying with it) and stays at rest, in f32.
+#[test]
+fn a_perturbed_lake_level_rests_at_each_members_level() {
+    let d = tmpdir("ens-lake");
+    let sc = example(
+        "dam_break",
+        &d,
+        &[
+            ("[terrain]", "[terrain]\ncoarsen = 4"),
+            ("[initial]\ndepth", "[initial]\nwater_level = 5.3\n# depth"),
+            ("duration_s = 3600", "duration_s = 600"),
+            (
+                "[output]",
+                "[ensemble]\nmembers = 3\nseed = 11\ncontrol = false\n\n[[ensemble.perturb]]\nwhat = \"initial_level\"\ndistribution = \"normal\"\nsd = 0.5\n\n[output]",
+            ),
+        ],
+    );
+    let mut wet_counts = Vec::new();
+    for k in 0..3 {
+        let out = d.join(format!("m{k}"));
+        let k = k.to_string();
+        run(&sc, &out, &["--member", k.as_str()]);
+        let (_, s) =
+            basintwin_io::read_snapshot::<f32>(out.join("snapshots.h5"), basintwin_io::Which::Last)
+                .unwrap();
+        let reader = basintwin_io::SnapshotReader::open(out.join("snapshots.h5")).unwrap();
+        let z = &reader.z;
+        let wet: Vec<usize> = (0..s.h.len()).filter(|&c| s.h[c] > 1e-3).collect();
+        let levels: Vec<f64> = wet
+            .iter()
+            .map(|&c| f64::from(z[c]) + f64::from(s.h[c]))
+            .collect();
+        let (lo, hi) = levels
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
+        let speed = wet
+            .iter()
+            .map(|&c| f64::from(s.qx[c].hypot(s.qy[c]) / s.h[c]))
+            .fold(0.0, f64::max);
+        println!(
+            "member {k}: level {lo:.4}..{hi:.4} m over {} wet cells, speed {speed:.1e} m/s",
+            wet.len()
+        );
+        assert!(
+            hi - lo < 1e-4,
+            "member {k}: the lake is not level: {lo}..{hi}"
+        );
+        assert!(
+            (lo - 5.3).abs() > 1e-3,
+            "member {k}: the level was not perturbed"
+        );
+        assert!(speed < 1e-6, "member {k}: {speed} m/s");
+        wet_counts.push(wet.len());
+    }
+    // The shores moved with the levels.
+    wet_counts.dedup();
+    assert!(wet_counts.len() > 1, "{wet_counts:?}");
+}
