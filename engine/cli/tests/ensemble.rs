@@ -231,6 +231,18 @@ fn bad_ensemble_input_is_refused_with_its_line() {
             assert!(text(&o).contains(want), "{cmd} {new}: {}", text(&o));
         }
     }
+    // A perturbed boundary that does not exist.
+    let sc = ensemble(
+        &d,
+        &[(
+            "what = \"manning\"",
+            "what = \"inflow\"\nboundary = \"creek\"",
+        )],
+    );
+    let o = bin().arg("check").arg(&sc).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let want = "line 68: ensemble.perturb.boundary: no inflow boundary 'creek' in the scenario; its inflows are []";
+    assert!(text(&o).contains(want), "{}", text(&o));
     let sc = ensemble(&d, &[]);
     for (args, want) in [
         (
