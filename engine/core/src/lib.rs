@@ -12,9 +12,11 @@
 //!   outcome (finished or interrupted).
 //! - [`geometry`]: points, polylines and edge lines onto the grid.
 //! - [`ledger`] and [`maxima`]: the water budget and flood maps tracked every step.
+//! - [`ensemble`] and [`assimilation`]: perturbed members and the ensemble Kalman analysis.
 //! - [`analytic`]: closed-form solutions used by the tests and the validation reports.
 
 pub mod analytic;
+pub mod assimilation;
 pub mod backend;
 pub mod cases;
 pub mod checkpoint;
