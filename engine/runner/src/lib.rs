@@ -13,6 +13,7 @@ pub mod recorders;
 pub mod run;
 pub mod scenario;
 pub mod summary;
+pub mod twin;
 
 pub use dispatch::{BackendChoice, BackendInput, BackendJob, dispatch};
 pub use error::InputError;

@@ -7,6 +7,7 @@
 //! tables after it are still checked); [`load`] runs them in the order of the file's usual
 //! layout, then the rules that span tables.
 
+mod assimilation;
 mod boundary;
 mod csv;
 mod diagnostics;
@@ -34,6 +35,7 @@ use basintwin_io::DemOptions;
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use assimilation::{AssimilationSpec, Estimated, Method};
 pub use boundary::SegmentSpec;
 use diagnostics::Diagnostics;
 pub use diagnostics::{Problem, Problems};
@@ -70,6 +72,7 @@ struct RawScenario {
     source: Vec<Spanned<source::Raw>>,
     output: Option<output::Raw>,
     ensemble: Option<Spanned<ensemble::Raw>>,
+    assimilation: Option<Spanned<assimilation::Raw>>,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +113,8 @@ pub struct Scenario {
     pub ensemble: Option<EnsembleSpec>,
     /// What an ensemble run writes (exceedance depths, percentiles, members).
     pub ensemble_output: EnsembleOutput,
+    /// Gauge observations the twin assimilates (`basintwin twin`).
+    pub assimilation: Option<AssimilationSpec>,
     /// Things that are allowed but probably not meant (e.g. a hydrograph ending before the run).
     pub warnings: Vec<String>,
 }
@@ -160,6 +165,13 @@ fn validate(path: &Path, raw: &RawScenario, dx: &mut Diagnostics) -> Scenario {
         sources: &sources,
     };
     let ensemble = ensemble::validate(raw.ensemble.as_ref(), &forcings, dx);
+    let links = assimilation::Context {
+        ensemble_members: ensemble.as_ref().map(|e| e.members),
+        rain: forcings.rain,
+        inflow: forcings.segments.iter().any(|s| s.inflow),
+        duration_s: time.duration_s,
+    };
+    let assimilation = assimilation::validate(raw.assimilation.as_ref(), &links, dx);
     let top = top_level::validate(raw.name.as_ref(), raw.start.as_ref(), dx);
     let name = top.name.unwrap_or_else(|| {
         path.file_stem()
@@ -194,9 +206,15 @@ fn validate(path: &Path, raw: &RawScenario, dx: &mut Diagnostics) -> Scenario {
         checkpoint_interval_s: output.checkpoint_interval_s,
         ensemble,
         ensemble_output: output.ensemble,
+        assimilation,
         warnings: Vec::new(),
     };
     scenario.warnings = series_ending_early(&scenario);
+    if scenario.assimilation.is_some() {
+        scenario.warnings.push(
+            "assimilation: the table is for `basintwin twin` (forecast cycling, still to come); `basintwin run` runs the scenario without assimilating".into(),
+        );
+    }
     if scenario.ensemble.is_some() && !scenario.sections.is_empty() {
         scenario.warnings.push(
             "section: an ensemble run does not record cross-sections yet; run one member with --member K for its sections.csv".into(),
