@@ -171,8 +171,11 @@ struct Wire {
     time_s: u64,
     steps: u64,
     max_rate: u64,
-    /// The ledger's eight terms in declaration order.
+    /// The ledger's first eight terms in declaration order.
     ledger: [u64; 8],
+    /// The ledger's assimilation term (absent from checkpoints written before it: 0).
+    #[serde(default)]
+    assimilation: u64,
     tracked_m3: Vec<u64>,
     arrays: Vec<(String, usize)>,
     extra: String,
@@ -200,6 +203,7 @@ fn serde_json_text(h: &Header) -> String {
             l.positivity_correction_m3,
         ]
         .map(f64::to_bits),
+        assimilation: l.assimilation_m3.to_bits(),
         tracked_m3: h.tracked_m3.iter().map(|x| x.to_bits()).collect(),
         arrays: h.arrays.clone(),
         extra: h.extra.clone(),
@@ -229,6 +233,7 @@ fn serde_json_parse(b: &[u8]) -> Result<Header> {
             rain_m3: l[5],
             infiltration_m3: l[6],
             positivity_correction_m3: l[7],
+            assimilation_m3: f64::from_bits(w.assimilation),
         },
         tracked_m3: w.tracked_m3.into_iter().map(f64::from_bits).collect(),
         arrays: w.arrays,
@@ -255,6 +260,7 @@ mod tests {
                     volume_initial_m3: 1.5,
                     volume_m3: std::f64::consts::PI,
                     rain_m3: 1e-300,
+                    assimilation_m3: -0.125,
                     ..MassLedger::default()
                 },
                 tracked_m3: vec![-0.0, 2.5e10],

@@ -1,7 +1,8 @@
 //! The water budget, kept every step (after SERGHEI's `DomainIntegrator`).
 //!
 //! `volume = initial + boundary inflow - boundary outflow + sources + rain - infiltration +
-//! positivity corrections`, all in cubic metres and accumulated in `f64`. The positivity
+//! positivity corrections + assimilation increments`, all in cubic metres and accumulated in
+//! `f64`. The positivity
 //! correction is the water added when round-off leaves a depth slightly below zero and it is
 //! reset to zero; it is reported so that nothing is hidden.
 
@@ -17,6 +18,9 @@ pub struct MassLedger {
     pub rain_m3: f64,
     pub infiltration_m3: f64,
     pub positivity_correction_m3: f64,
+    /// Water added (or, negative, taken) by data assimilation: the analyses' increments.
+    #[serde(default)]
+    pub assimilation_m3: f64,
 }
 
 impl MassLedger {
@@ -35,6 +39,7 @@ impl MassLedger {
             + self.rain_m3
             - self.infiltration_m3
             + self.positivity_correction_m3
+            + self.assimilation_m3
     }
 
     /// Volume in the domain minus the volume the budget expects (m^3).
@@ -87,6 +92,9 @@ impl std::fmt::Display for MassLedger {
             "  positivity fix      + {:>16.6}",
             self.positivity_correction_m3
         )?;
+        if self.assimilation_m3 != 0.0 {
+            writeln!(f, "  assimilation        + {:>16.6}", self.assimilation_m3)?;
+        }
         writeln!(f, "  final volume          {:>16.6}", self.volume_m3)?;
         write!(
             f,

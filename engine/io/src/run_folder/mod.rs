@@ -258,6 +258,9 @@ pub struct MassBalance {
     pub rain_m3: f64,
     pub infiltration_m3: f64,
     pub positivity_correction_m3: f64,
+    /// The analyses' increments of a twin (0 for a run without assimilation).
+    #[serde(default)]
+    pub assimilation_m3: f64,
     pub error_m3: f64,
     pub relative_error: f64,
 }
@@ -273,6 +276,7 @@ impl From<&basintwin_core::MassLedger> for MassBalance {
             rain_m3: l.rain_m3,
             infiltration_m3: l.infiltration_m3,
             positivity_correction_m3: l.positivity_correction_m3,
+            assimilation_m3: l.assimilation_m3,
             error_m3: l.error_m3(),
             relative_error: l.relative_error(),
         }

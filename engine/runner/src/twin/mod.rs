@@ -1,6 +1,7 @@
 //! The living twin (`basintwin twin`): forecast cycles that assimilate gauge observations.
 //! What is here so far: the observations, read as they arrive ([`observations`]).
 
+pub mod analysis;
 pub mod observations;
 
 pub use observations::{ObservationRow, Observations};
