@@ -53,6 +53,36 @@ pub fn etkf_weights(
     sd: &[f64],
     inflation: f64,
 ) -> Result<Weights, String> {
+    localized_weights(hx, y, sd, inflation, None)
+}
+
+/// The LETKF weights of one place: [`etkf_weights`] with each observation's inverse error
+/// variance multiplied by its taper in [0, 1] (`localization::gaspari_cohn` of its distance;
+/// 0: the observation is not seen here).
+pub fn letkf_weights(
+    hx: &DMatrix<f64>,
+    y: &[f64],
+    sd: &[f64],
+    inflation: f64,
+    taper: &[f64],
+) -> Result<Weights, String> {
+    if taper.len() != y.len() || taper.iter().any(|t| !(0.0..=1.0).contains(t)) {
+        return Err(format!(
+            "{} taper values in [0, 1] expected for {} observations",
+            taper.len(),
+            y.len()
+        ));
+    }
+    localized_weights(hx, y, sd, inflation, Some(taper))
+}
+
+fn localized_weights(
+    hx: &DMatrix<f64>,
+    y: &[f64],
+    sd: &[f64],
+    inflation: f64,
+    taper: Option<&[f64]>,
+) -> Result<Weights, String> {
     let (p, n) = hx.shape();
     if n < 2 {
         return Err(format!("{n} member(s): the analysis needs at least 2"));
@@ -84,7 +114,8 @@ pub fn etkf_weights(
     // C = Yb'^T R^-1.
     let mut c = yp.transpose();
     for (o, s) in sd.iter().enumerate() {
-        c.column_mut(o).scale_mut(1.0 / (s * s));
+        let t = taper.map_or(1.0, |t| t[o]);
+        c.column_mut(o).scale_mut(t / (s * s));
     }
     let mut a = &c * &yp;
     for k in 0..n {
@@ -227,6 +258,22 @@ mod tests {
             err(&ea, &epa),
             err(&es, &eps)
         );
+    }
+
+    /// A taper of one everywhere is the ETKF; a taper of zero removes an observation.
+    #[test]
+    fn the_letkf_tapers_observations() {
+        let x = prior(12, 4);
+        let h = DMatrix::from_row_slice(2, 3, &[1.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
+        let hx = &h * &x;
+        let (y, sd) = ([2.7, 0.2], [0.3, 0.5]);
+        let all = etkf_weights(&hx, &y, &sd, 1.1).unwrap();
+        assert_eq!(letkf_weights(&hx, &y, &sd, 1.1, &[1.0, 1.0]).unwrap(), all);
+        let first = etkf_weights(&hx.rows(0, 1).into_owned(), &y[..1], &sd[..1], 1.1).unwrap();
+        let tapered = letkf_weights(&hx, &y, &sd, 1.1, &[1.0, 0.0]).unwrap();
+        assert!((&tapered.w - &first.w).amax() < 1e-12);
+        assert!(letkf_weights(&hx, &y, &sd, 1.1, &[1.0]).is_err());
+        assert!(letkf_weights(&hx, &y, &sd, 1.1, &[1.0, 1.5]).is_err());
     }
 
     #[test]

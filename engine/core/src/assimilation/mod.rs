@@ -4,5 +4,7 @@
 //! cells is updated cell by cell without forming any state-space matrix.
 
 pub mod etkf;
+pub mod localization;
 
-pub use etkf::{Weights, etkf_weights};
+pub use etkf::{Weights, etkf_weights, letkf_weights};
+pub use localization::gaspari_cohn;
