@@ -56,7 +56,7 @@ enum Command {
         #[arg(long)]
         members: Option<usize>,
         /// Run only member K of the scenario's ensemble, as a single run (bitwise what the
-        /// ensemble computes for it).
+        /// ensemble computes for it), into member_K/ of the output folder unless --output.
         #[arg(long, value_name = "K", conflicts_with = "members")]
         member: Option<usize>,
     },
@@ -180,8 +180,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(b) = backend {
                 sc.backend = b;
             }
-            if let Some(o) = output {
-                sc.output_dir = o;
+            match (output, member) {
+                (Some(o), _) => sc.output_dir = o,
+                // One member beside the ensemble's results, never over them.
+                (None, Some(k)) => sc.output_dir = sc.output_dir.join(format!("member_{k}")),
+                (None, None) => {}
             }
             if threads == Some(0) {
                 return Err(anyhow::anyhow!(run::InputError(
