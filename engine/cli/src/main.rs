@@ -60,6 +60,26 @@ enum Command {
         #[arg(long, value_name = "K", conflicts_with = "members")]
         member: Option<usize>,
     },
+    /// Cycle a scenario's ensemble through the gauge observations of its [assimilation] table
+    /// (ETKF), writing analysis.csv; replays the observations up to --until.
+    #[command(
+        after_help = "Example:\n  basintwin twin examples/valley_twin.toml --until 7200 --overwrite"
+    )]
+    Twin {
+        scenario: PathBuf,
+        /// Replay the observations up to this time (s since the start).
+        #[arg(long)]
+        until: Option<f64>,
+        /// Output folder (overrides output.dir).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Replace the results in an existing output folder.
+        #[arg(long)]
+        overwrite: bool,
+        /// Only errors.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Validate a scenario and its files without running it; reports every problem at once.
     #[command(after_help = "Example:\n  basintwin check examples/dam_break.toml")]
     Check { scenario: PathBuf },
@@ -220,6 +240,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Check { scenario } => check(&scenario),
+        Command::Twin {
+            scenario,
+            until,
+            output,
+            overwrite,
+            quiet,
+        } => {
+            let mut sc = scenario::load(&scenario)?;
+            if let Some(o) = output {
+                sc.output_dir = o;
+            }
+            let opts = basintwin_runner::twin::TwinOptions {
+                until_s: until,
+                overwrite,
+                quiet,
+            };
+            basintwin_runner::twin::run_twin(&sc, &opts)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Info { raster } => {
             let info = basintwin_io::raster_info(&raster)?;
             println!("{info}");

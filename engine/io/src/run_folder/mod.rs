@@ -43,6 +43,9 @@ pub const CHECKPOINT: &str = "checkpoint.bin";
 /// Ensemble runs: percentiles and mean of the gauge levels over the members, per sample.
 pub const GAUGES_ENSEMBLE: &str = "gauges_ensemble.csv";
 
+/// Twins: per cycle, each gauge's analysed level (members' mean and spread).
+pub const ANALYSIS: &str = "analysis.csv";
+
 /// Ensemble runs with `output.members = "all"`: every member's snapshots, with a `member`
 /// dimension (`snapshots.h5` holds the ensemble mean and the depth's spread).
 pub const MEMBER_SNAPSHOTS: &str = "snapshots_members.h5";
@@ -66,6 +69,7 @@ pub fn is_output_file(name: &str) -> bool {
     OUTPUT_FILES.contains(&name)
         || name == GAUGES_ENSEMBLE
         || name == MEMBER_SNAPSHOTS
+        || name == ANALYSIS
         || (name.ends_with(".tif")
             && (name.starts_with(EXCEEDANCE_PREFIX) || name.starts_with(PERCENTILE_PREFIX)))
 }

@@ -3,10 +3,15 @@
 //! them: water levels (depths follow, kept non-negative), cell discharges and, for the
 //! inertial scheme, face discharges; velocities recomputed from them.
 //!
-//! Levels are combined where the members are dry too: there a member's level is the level of
-//! its nearest wet cell (in grid steps), extrapolated under the bank. The water surface is
-//! smooth across a shoreline where the bed is not, so a lake stays level and its shore moves
-//! with the analysed level, where combining bed heights would tilt it. The members are written
+//! In a cell the members share the bed, so recombining levels is recombining depths. A member
+//! dry in a cell counts there with its bed as its level (depth 0). Extending levels under the
+//! banks instead (each dry cell taking its nearest wet cell's level) keeps a lake level at
+//! its moving shore, but on real terrain it tells a hillside dry in one member (its rain all
+//! infiltrated) that it lies under the channel's level metres below, and the analysis then
+//! moves whole centimetres of water onto the slopes (measured on examples/valley_twin.toml's
+//! first cycle: about 240 000 m3 added to most members and 9.9 million to one, against 600 to
+//! 1 100 m3 without the extension; the bridge's spread 27 cm instead of 1 mm). A shore that moves leaves its cells a little off level
+//! after the analysis; the flow settles them. The members are written
 //! back through their checkpoints (`Backend::checkpoint` / `restore`), and each member's
 //! change of volume is booked in its ledger as the analysis increment, so that its water
 //! budget still closes.
@@ -103,7 +108,7 @@ fn recombine(ckpts: &mut [Checkpoint], w: &Weights, model: Model<'_>) -> Result<
         .collect::<Result<_>>()?;
     let levels: Vec<Vec<f64>> = h_old
         .par_iter()
-        .map(|h| extended_levels(h, model))
+        .map(|h| h.iter().zip(model.bed_m).map(|(h, z)| z + h).collect())
         .collect();
     // Levels where the cell is in the domain: depths follow, never below zero.
     let eta_new = by_cell(&levels, cells, |k, eta| {
@@ -187,38 +192,6 @@ fn recombine(ckpts: &mut [Checkpoint], w: &Weights, model: Model<'_>) -> Result<
     Ok(increments)
 }
 
-/// A member's water levels, extended into its dry cells: each dry cell takes the level of its
-/// nearest wet cell (breadth-first over the four neighbours, in the domain); a member with no
-/// water anywhere has its bed.
-fn extended_levels(h: &[f64], model: Model<'_>) -> Vec<f64> {
-    let (nx, cells) = (model.nx, h.len());
-    let wet = |k: usize| model.active[k] && h[k] > 0.0;
-    let mut level: Vec<Option<f64>> = (0..cells)
-        .map(|k| wet(k).then(|| model.bed_m[k] + h[k]))
-        .collect();
-    let mut frontier: std::collections::VecDeque<usize> = (0..cells).filter(|&k| wet(k)).collect();
-    while let Some(k) = frontier.pop_front() {
-        let (i, l) = (k % nx, level[k]);
-        let near = [
-            (i > 0).then(|| k - 1),
-            (i + 1 < nx).then(|| k + 1),
-            k.checked_sub(nx),
-            (k + nx < cells).then_some(k + nx),
-        ];
-        for n in near.into_iter().flatten() {
-            if model.active[n] && level[n].is_none() {
-                level[n] = l;
-                frontier.push_back(n);
-            }
-        }
-    }
-    level
-        .iter()
-        .enumerate()
-        .map(|(k, l)| l.unwrap_or(model.bed_m[k]))
-        .collect()
-}
-
 /// `f(index, the members' values there)` for every index of `len`, members' values out.
 fn by_cell(
     old: &[Vec<f64>],
@@ -265,8 +238,9 @@ mod tests {
 
     /// Eight lakes whose levels are uncertain (1 +- 0.2 m) and one precise observation of the
     /// level (1.25 m, 1 cm): the members' mean moves to the observed level and every member's
-    /// lake to within a few centimetres of it, staying level and at rest (shores flood with
-    /// it), and each member's budget closes with the increment booked.
+    /// lake to within a few centimetres of it, level where all members were and are wet (the
+    /// moving shores are left a little off level and settle), and each member's budget closes
+    /// with the increment booked, also while the shores settle.
     #[test]
     fn an_observed_lake_level_pulls_every_member_and_the_budget_closes() {
         for scheme in [Scheme::Inertial, Scheme::Fv1] {
@@ -287,6 +261,12 @@ mod tests {
                 cell_area_m2: 100.0,
                 dry_depth_m: 1e-4,
             };
+            let depth = |m: &mut CpuBackend<f64>| {
+                let mut st = State::<f64>::dry(grid.cells());
+                m.read_state(&mut st).unwrap();
+                st.h
+            };
+            let before: Vec<Vec<f64>> = members.iter_mut().map(depth).collect();
             let obs = [Observed {
                 cell: grid.index(3, 5),
                 level_m: 1.25,
@@ -294,29 +274,28 @@ mod tests {
             let r = update_members(&mut members, model, &obs, 0.01, 1.0).unwrap();
             assert!((r.after_m[0] - 1.25).abs() < 0.01, "{scheme}: {r:?}");
             assert!((r.before_m[0] - 1.25).abs() > 0.05, "{scheme}: {r:?}");
+            let after: Vec<Vec<f64>> = members.iter_mut().map(depth).collect();
+            let always_wet: Vec<usize> = (0..grid.cells())
+                .filter(|&k| before.iter().chain(&after).all(|h| h[k] > 1e-9))
+                .collect();
+            assert!(
+                always_wet.len() > 20,
+                "{scheme}: {} cells",
+                always_wet.len()
+            );
             for (j, m) in members.iter_mut().enumerate() {
-                let mut st = State::<f64>::dry(grid.cells());
-                m.read_state(&mut st).unwrap();
-                let wet: Vec<usize> = (0..grid.cells()).filter(|&k| st.h[k] > 1e-9).collect();
-                let lv: Vec<f64> = wet.iter().map(|&k| bed[k] + st.h[k]).collect();
+                let lv: Vec<f64> = always_wet.iter().map(|&k| bed[k] + after[j][k]).collect();
                 let (lo, hi) = lv
                     .iter()
                     .fold((f64::MAX, f64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
                 assert!(hi - lo < 1e-9, "{scheme} member {j}: not level {lo}..{hi}");
                 // The analysis spread is about the observation's error (1 cm).
                 assert!((lo - 1.25).abs() < 0.04, "{scheme} member {j}: level {lo}");
-                assert!(st.h.iter().all(|&h| h >= 0.0));
+                assert!(after[j].iter().all(|&h| h >= 0.0));
                 let l = m.ledger();
                 assert!(l.relative_error().abs() < 1e-12, "{scheme} member {j}: {l}");
                 assert!((l.assimilation_m3 - r.increments_m3[j]).abs() < 1e-9);
-                // At rest after the analysis too.
-                m.advance_to(120.0).unwrap();
-                m.read_state(&mut st).unwrap();
-                let speed = (0..grid.cells())
-                    .filter(|&k| st.h[k] > 1e-3)
-                    .map(|k| st.qx[k].hypot(st.qy[k]) / st.h[k])
-                    .fold(0.0, f64::max);
-                assert!(speed < 1e-9, "{scheme} member {j}: {speed} m/s");
+                m.advance_to(600.0).unwrap();
                 assert!(m.ledger().relative_error().abs() < 1e-12);
             }
         }

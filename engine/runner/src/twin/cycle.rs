@@ -27,7 +27,8 @@ pub struct CycleReport {
 }
 
 /// Runs cycles from the members' time up to `until_s`: `gauge_cells[g]` is the cell of gauge
-/// `g` of the observation rows (`rows`, in time order).
+/// `g` of the observation rows (`rows`, in time order). `after` sees the members after each
+/// cycle's analysis.
 pub fn run_cycles<B: Backend + Send>(
     members: &mut [B],
     model: Model<'_>,
@@ -35,6 +36,7 @@ pub fn run_cycles<B: Backend + Send>(
     rows: &[ObservationRow],
     settings: CycleSettings,
     until_s: f64,
+    mut after: impl FnMut(&mut [B], &CycleReport) -> Result<()>,
 ) -> Result<Vec<CycleReport>> {
     let start = members.first().map_or(0.0, |b| b.time_s());
     let mut reports = Vec::new();
@@ -74,11 +76,13 @@ pub fn run_cycles<B: Backend + Send>(
                 s.inflation,
             )?)
         };
-        reports.push(CycleReport {
+        let report = CycleReport {
             time_s: t,
             observed_at_s: window.map(|r| r.time_s),
             analysis,
-        });
+        };
+        after(members, &report)?;
+        reports.push(report);
         k += 1;
     }
     Ok(reports)
@@ -149,7 +153,16 @@ mod tests {
                 levels_m: vec![Some(level(&mut truth, observed))],
             });
         }
-        let reports = run_cycles(&mut twin, model, &[observed], &rows, settings, 7200.0).unwrap();
+        let reports = run_cycles(
+            &mut twin,
+            model,
+            &[observed],
+            &rows,
+            settings,
+            7200.0,
+            |_, _| Ok(()),
+        )
+        .unwrap();
         assert_eq!(reports.len(), 12);
         assert!(reports.iter().all(|r| r.analysis.is_some()));
         lockstep_to(&mut free, 7200.0);
