@@ -36,7 +36,13 @@ pub struct Model {
 impl Model {
     /// The initial state in precision `R`: depths, and discharges when restarting.
     pub fn initial_state<R: Real>(&self) -> State<R> {
-        let mut state = State::<R>::from_depth(&self.depth_m);
+        self.state_with_depths(&self.depth_m)
+    }
+
+    /// The state in precision `R` with depths `depth_m` (an ensemble member's) and the model's
+    /// discharges when restarting.
+    pub fn state_with_depths<R: Real>(&self, depth_m: &[f64]) -> State<R> {
+        let mut state = State::<R>::from_depth(depth_m);
         if let Some((qx, qy)) = &self.discharge {
             state.qx = qx.iter().map(|&q| R::c(q)).collect();
             state.qy = qy.iter().map(|&q| R::c(q)).collect();

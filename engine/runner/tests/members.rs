@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 
 use basintwin_core::{Backend, MassLedger, OutputPlan, Precision, Real, State, Terrain};
 use basintwin_runner::dispatch::{
-    BackendChoice, BackendInput, BackendJob, MembersJob, dispatch, dispatch_members,
+    BackendChoice, BackendJob, MembersJob, dispatch, dispatch_members,
 };
-use basintwin_runner::ensemble::{MemberModel, lockstep, member_model};
+use basintwin_runner::ensemble::{
+    MemberModel, lockstep, member_inputs, member_model, member_models,
+};
+use basintwin_runner::load_model;
 use basintwin_runner::scenario::{self, Scenario};
-use basintwin_runner::{Model, load_model};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -76,19 +78,6 @@ fn plan(sc: &Scenario) -> OutputPlan {
     .unwrap()
 }
 
-fn input<'a>(sc: &'a Scenario, model: &'a Model, m: &'a MemberModel) -> BackendInput<'a> {
-    BackendInput {
-        grid: &model.dem.grid,
-        terrain: &m.terrain,
-        solver: &sc.solver,
-        forcing: Some(&m.forcing),
-        tracked: &[],
-        threads: None,
-        interrupt: None,
-        context: String::new(),
-    }
-}
-
 /// All members in lockstep, as `basintwin run` advances an ensemble.
 struct Together<'a>(&'a [MemberModel], OutputPlan);
 
@@ -125,10 +114,8 @@ fn check(precision: &str, p: Precision, choice: BackendChoice) {
     let sc = valley_ensemble(precision);
     let spec = sc.ensemble.clone().unwrap();
     let model = load_model(&sc).unwrap();
-    let members: Vec<MemberModel> = (0..spec.members)
-        .map(|k| member_model(&model, &spec, k, sc.duration_s, p))
-        .collect();
-    let inputs: Vec<_> = members.iter().map(|m| input(&sc, &model, m)).collect();
+    let members = member_models(&sc, &spec, &model, p);
+    let inputs = member_inputs(&sc, &model, &members, None);
     let together = dispatch_members(choice, &inputs, Together(&members, plan(&sc))).unwrap();
     for (k, m) in members.iter().enumerate() {
         let alone = dispatch(choice, &inputs[k], Alone(m, plan(&sc))).unwrap();

@@ -48,22 +48,8 @@ pub fn run_ensemble(sc: &Scenario, spec: &EnsembleSpec, opts: RunOptions) -> Res
             eprintln!("warning: {w}");
         }
     }
-    let members: Vec<MemberModel> = (0..spec.members)
-        .map(|k| member_model(&model, spec, k, sc.duration_s, choice.precision()))
-        .collect();
-    let inputs: Vec<BackendInput<'_>> = members
-        .iter()
-        .map(|m| BackendInput {
-            grid: &model.dem.grid,
-            terrain: &m.terrain,
-            solver: &sc.solver,
-            forcing: Some(&m.forcing),
-            tracked: &[],
-            threads: None,
-            interrupt: opts.interrupt.clone(),
-            context: format!("{file}: "),
-        })
-        .collect();
+    let members = member_models(sc, spec, &model, choice.precision());
+    let inputs = member_inputs(sc, &model, &members, opts.interrupt.clone());
     let job = EnsembleRun {
         sc,
         spec,
@@ -82,6 +68,40 @@ pub fn run_ensemble(sc: &Scenario, spec: &EnsembleSpec, opts: RunOptions) -> Res
     }
 }
 
+/// Every member's model, member 0 first.
+pub fn member_models(
+    sc: &Scenario,
+    spec: &EnsembleSpec,
+    model: &Model,
+    precision: basintwin_core::Precision,
+) -> Vec<MemberModel> {
+    (0..spec.members)
+        .map(|k| member_model(model, spec, k, sc.duration_s, precision))
+        .collect()
+}
+
+/// What the dispatcher builds each member's backend from.
+pub fn member_inputs<'a>(
+    sc: &'a Scenario,
+    model: &'a Model,
+    members: &'a [MemberModel],
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> Vec<BackendInput<'a>> {
+    members
+        .iter()
+        .map(|m| BackendInput {
+            grid: &model.dem.grid,
+            terrain: &m.terrain,
+            solver: &sc.solver,
+            forcing: Some(&m.forcing),
+            tracked: &[],
+            threads: None,
+            interrupt: interrupt.clone(),
+            context: format!("{}: ", sc.file.display()),
+        })
+        .collect()
+}
+
 /// An ensemble's run on whichever backend the dispatcher built.
 struct EnsembleRun<'a> {
     sc: &'a Scenario,
@@ -96,12 +116,7 @@ impl MembersJob for EnsembleRun<'_> {
     type Output = RunEnd;
 
     fn initial_state<R: Real>(&self, member: usize, _: &mut Terrain) -> State<R> {
-        let mut state = State::<R>::from_depth(&self.members[member].depth_m);
-        if let Some((qx, qy)) = &self.model.discharge {
-            state.qx = qx.iter().map(|&q| R::c(q)).collect();
-            state.qy = qy.iter().map(|&q| R::c(q)).collect();
-        }
-        state
+        self.model.state_with_depths(&self.members[member].depth_m)
     }
 
     fn run<B: Backend + Send>(self, mut members: Vec<B>) -> Result<RunEnd> {

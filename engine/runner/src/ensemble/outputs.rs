@@ -55,10 +55,10 @@ pub fn finish<B: Backend>(
         warnings,
         interrupted_at_s: reached.interrupted.then_some(reached.time_s),
         resumed_from_s,
-        ensemble: Some(ensemble),
+        ensemble: Some(ensemble.clone()),
     };
     let path = summary::write_summary::<B::Real>(cx.sc, cx.model, cx.folder, &run, ending)?;
-    report(cx, &run, &path)?;
+    report(cx, &run, &ensemble, &path);
     Ok(RunEnd {
         summary: path,
         interrupted_at_s: reached.interrupted.then_some(reached.time_s),
@@ -260,31 +260,28 @@ fn totals<B: Backend>(members: &[B], simulated_s: f64, wall_s: f64) -> RunSummar
     }
 }
 
-fn report(cx: &Context<'_>, run: &RunSummary, path: &std::path::Path) -> Result<()> {
+fn report(cx: &Context<'_>, run: &RunSummary, e: &EnsembleSummary, path: &std::path::Path) {
     if cx.opts.json {
         println!(
             "{}",
             serde_json::json!({"event": "done", "summary": path.display().to_string(), "steps": run.steps, "wall_s": run.wall_s})
         );
-        return Ok(());
+        return;
     }
     if cx.opts.quiet {
-        return Ok(());
+        return;
     }
-    let s = cx.folder.read_summary()?;
-    if let Some(e) = &s.ensemble {
-        for g in &e.gauges {
-            if let (Some(w), Some(p)) = (g.warning_level_m, g.warning_probability) {
-                let when = g
-                    .warning_probability_above_half_at_s
-                    .map(|t| format!(", more than half by t = {t:.0} s"))
-                    .unwrap_or_default();
-                eprintln!(
-                    "  {}: {:.0} % of the members pass the warning level {w} m{when}",
-                    g.name,
-                    100.0 * p
-                );
-            }
+    for g in &e.gauges {
+        if let (Some(w), Some(p)) = (g.warning_level_m, g.warning_probability) {
+            let when = g
+                .warning_probability_above_half_at_s
+                .map(|t| format!(", more than half by t = {t:.0} s"))
+                .unwrap_or_default();
+            eprintln!(
+                "  {}: {:.0} % of the members pass the warning level {w} m{when}",
+                g.name,
+                100.0 * p
+            );
         }
     }
     eprintln!(
@@ -295,5 +292,4 @@ fn report(cx: &Context<'_>, run: &RunSummary, path: &std::path::Path) -> Result<
         run.cell_updates_per_s / 1e6,
         cx.sc.output_dir.display()
     );
-    Ok(())
 }

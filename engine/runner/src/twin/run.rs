@@ -13,8 +13,8 @@ use basintwin_io::run_folder::{ANALYSIS, RunFolder, TableWriter};
 use super::analysis::Model as AnalysisModel;
 use super::cycle::{CycleReport, CycleSettings, run_cycles};
 use super::observations::Observations;
-use crate::dispatch::{BackendChoice, BackendInput, MembersJob, dispatch_members};
-use crate::ensemble::{MemberModel, member_model};
+use crate::dispatch::{BackendChoice, MembersJob, dispatch_members};
+use crate::ensemble::{MemberModel, member_inputs, member_models};
 use crate::error::input;
 use crate::model::{Model, load_model};
 use crate::run::prepare_output;
@@ -69,22 +69,8 @@ pub fn run_twin(sc: &Scenario, opts: &TwinOptions) -> Result<TwinEnd> {
     let model = load_model(sc)?;
     let folder = RunFolder::new(&sc.output_dir);
     prepare_output(&folder, opts.overwrite)?;
-    let members: Vec<MemberModel> = (0..spec.members)
-        .map(|k| member_model(&model, spec, k, sc.duration_s, choice.precision()))
-        .collect();
-    let inputs: Vec<BackendInput<'_>> = members
-        .iter()
-        .map(|m| BackendInput {
-            grid: &model.dem.grid,
-            terrain: &m.terrain,
-            solver: &sc.solver,
-            forcing: Some(&m.forcing),
-            tracked: &[],
-            threads: None,
-            interrupt: None,
-            context: format!("{file}: "),
-        })
-        .collect();
+    let members = member_models(sc, spec, &model, choice.precision());
+    let inputs = member_inputs(sc, &model, &members, None);
     let job = TwinJob {
         sc,
         asm,
@@ -111,7 +97,7 @@ impl MembersJob for TwinJob<'_> {
     type Output = TwinEnd;
 
     fn initial_state<R: Real>(&self, member: usize, _: &mut Terrain) -> State<R> {
-        State::from_depth(&self.members[member].depth_m)
+        self.model.state_with_depths(&self.members[member].depth_m)
     }
 
     fn run<B: Backend + Send>(self, mut members: Vec<B>) -> Result<TwinEnd> {
